@@ -1,0 +1,179 @@
+/**
+ * The contract every database engine implements. An engine only *creates* its parts (dump
+ * sessions, restores, scratch databases); jobs drive them. Nothing outside
+ * `src/engines/<engine>/` may name a specific engine: jobs branch on {@link EngineCapabilities}.
+ */
+
+/** What a connection URL resolves to. `url` may hold secrets; `display` never does. */
+export interface ConnectionTarget {
+  /** Engine name, e.g. `sqlite`. */
+  readonly engine: string;
+  /** The URL as configured, secrets included; only the engine reads it. */
+  readonly url: string;
+  /** The URL with passwords removed, for messages, manifests and the catalog. */
+  readonly display: string;
+  /** Database name, or the absolute file path for file databases. */
+  readonly database: string;
+  /** Two targets with the same key are the same database: used for locks. */
+  readonly lockKey: string;
+}
+
+/** What an engine can do; jobs branch on these flags, never on the engine's name. */
+export interface EngineCapabilities {
+  /** DDL is transactional: a restore runs in one transaction and a failure leaves nothing behind. */
+  readonly transactionalDdl: boolean;
+  /** Restores load into a scratch database and swap it in, because DDL is not transactional. */
+  readonly swapRestore: boolean;
+  /** Several sessions can share one exported snapshot, so tables can be dumped in parallel. */
+  readonly sharedSnapshot: boolean;
+  /** The database is a local file that a restore may create. */
+  readonly fileDatabase: boolean;
+}
+
+/** A table as the dump sees it. */
+export interface TableInfo {
+  /** Qualified name as users type it in `--tables` (`users`, or `schema.users` where schemas exist). */
+  readonly name: string;
+  /** Cheap row estimate for progress; undefined when the engine cannot tell without counting. */
+  readonly estimatedRows?: number;
+}
+
+/** Row count and order-independent content checksum of one table. */
+export interface TableSummary {
+  readonly name: string;
+  readonly rows: number;
+  /** `<algorithm>:<hex>`; equal checksums mean equal multisets of rows. */
+  readonly checksum: string;
+}
+
+/** Which parts of the database a dump contains. */
+export interface DumpScope {
+  readonly schema: boolean;
+  readonly data: boolean;
+  /** Only these tables (exact names); undefined means all. */
+  readonly tables?: readonly string[];
+  /** Leave these tables out. */
+  readonly excludeTables?: readonly string[];
+}
+
+/** Where a dumper writes SQL text. The promise resolves when the pipeline can take more. */
+export interface DumpWriter {
+  write(text: string): Promise<void>;
+}
+
+/**
+ * A dump in progress: one consistent snapshot of the source, read in phases so that engines
+ * with shared snapshots can later dump tables in parallel. The job calls, in order:
+ * `writeHeader`, `writeSchema`, `writeTableData` for each of `tables`, `writePostData`,
+ * `writeFooter`, then `close` (always, also after a failure). Phases that the scope leaves
+ * out write nothing.
+ */
+export interface DumpSession {
+  /** Server (or library) version, recorded in the manifest. */
+  readonly serverVersion: string;
+  /** Tables in dump order, after the scope's filters. */
+  readonly tables: readonly TableInfo[];
+  /** Identifies the checksum algorithm; verification compares only equal algorithms. */
+  readonly checksumAlgorithm: string;
+  writeHeader(out: DumpWriter): Promise<void>;
+  /** Objects the data needs (tables, types): the pre-data section. */
+  writeSchema(out: DumpWriter): Promise<void>;
+  /** One table's rows; computes the table's summary from the same snapshot. */
+  writeTableData(
+    table: TableInfo,
+    out: DumpWriter,
+    onRows: (rowsSoFar: number) => void,
+  ): Promise<TableSummary>;
+  /** Indexes, constraints, triggers, views, sequence state: the post-data section. */
+  writePostData(out: DumpWriter): Promise<void>;
+  writeFooter(out: DumpWriter): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Progress of a restore. */
+export interface RestoreProgress {
+  readonly statements: number;
+  /** Bytes of SQL text consumed so far. */
+  readonly bytes: number;
+  /** Table whose rows are loading, when known. */
+  readonly table?: string;
+}
+
+/** How to restore. */
+export interface RestoreOptions {
+  /** Restore only these tables (with what they need); undefined restores everything. */
+  readonly tables?: readonly string[];
+  readonly signal: AbortSignal;
+  readonly onProgress?: (progress: RestoreProgress) => void;
+  /**
+   * Called with the restored tables' summaries before the change becomes visible; throwing
+   * rolls the restore back and leaves the target as it was.
+   */
+  readonly beforeCommit?: (restored: readonly TableSummary[]) => void | Promise<void>;
+}
+
+/** What a restore did. */
+export interface RestoreResult {
+  /** Summaries of the tables the restore wrote, measured in the target before commit. */
+  readonly tables: readonly TableSummary[];
+  readonly statements: number;
+}
+
+/** What a database holds now: used for restore plans and `compare`. */
+export interface DatabaseDescription {
+  readonly serverVersion: string;
+  readonly tables: readonly { readonly name: string; readonly rows: number }[];
+  /** Bytes on disk, when the engine can tell. */
+  readonly sizeBytes?: number;
+}
+
+/** A throwaway database for `verify --deep`; `drop` is idempotent. */
+export interface ScratchDatabase {
+  readonly target: ConnectionTarget;
+  drop(): Promise<void>;
+}
+
+/** Common options of engine calls that may take time. */
+export interface EngineCallOptions {
+  readonly signal: AbortSignal;
+}
+
+/** A database engine. */
+export interface Engine {
+  /** Stable name used in URLs, manifests and the registry (`sqlite`). */
+  readonly name: string;
+  /** URL schemes this engine accepts (`sqlite`, `postgres`, `postgresql`). */
+  readonly schemes: readonly string[];
+  readonly capabilities: EngineCapabilities;
+  /**
+   * Parses and validates a URL of one of `schemes`. Relative file paths resolve against
+   * `baseDir`. Throws URL_INVALID with a hint showing the expected form.
+   */
+  parseUrl(url: string, baseDir: string): ConnectionTarget;
+  /** Opens a consistent snapshot of the source; fails with DB_UNREACHABLE / DB_NOT_FOUND. */
+  openDump(target: ConnectionTarget, scope: DumpScope, options: EngineCallOptions): Promise<DumpSession>;
+  /**
+   * Executes a plain SQL dump (lifeboat's or the engine's own dump tool's) against `target`.
+   * Atomic: on any failure, including `beforeCommit` throwing, the target is left as it was.
+   * A full restore replaces the target's user objects; with `tables` only those are replaced.
+   */
+  restore(
+    target: ConnectionTarget,
+    sql: AsyncIterable<Buffer>,
+    options: RestoreOptions,
+  ): Promise<RestoreResult>;
+  /** What the target holds now; null when the database does not exist. */
+  describe(target: ConnectionTarget, options: EngineCallOptions): Promise<DatabaseDescription | null>;
+  /** Summaries of the given tables (all user tables when omitted), same algorithm as dumps. */
+  summarize(
+    target: ConnectionTarget,
+    tables: readonly string[] | undefined,
+    options: EngineCallOptions,
+  ): Promise<readonly TableSummary[]>;
+  /** Creates an empty scratch database next to `near` (same server, or a temp file). */
+  createScratch(near: ConnectionTarget, options: EngineCallOptions): Promise<ScratchDatabase>;
+  /** Drops scratch databases left by crashed runs; returns how many were removed. */
+  cleanupStaleScratch(near: ConnectionTarget, options: EngineCallOptions): Promise<number>;
+  /** True when the first bytes of a dump (decompressed, as text) look like this engine's SQL. */
+  sniff(head: string): boolean;
+}

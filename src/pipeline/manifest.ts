@@ -1,0 +1,63 @@
+import type { TableSummary, DumpScope } from '../engines/engine.js';
+
+/** The manifest format version this lifeboat writes; readers accept versions up to this one. */
+export const MANIFEST_VERSION = 1;
+/** Suffix of the manifest object stored beside each artifact. */
+export const MANIFEST_SUFFIX = '.manifest.json';
+
+/** The result one pipeline stage reports; collected in order into the manifest. */
+export interface StageResult {
+  /** `sha256`, `size`, `gzip`, ... */
+  readonly stage: string;
+  /** `content` (the SQL as dumped) or `artifact` (the bytes as stored). */
+  readonly of: 'content' | 'artifact';
+  readonly [key: string]: unknown;
+}
+
+/**
+ * What lifeboat knows about one artifact, stored as `<artifact>.manifest.json` beside it and
+ * written after the artifact is complete: an artifact without a manifest never counts as a
+ * backup. See docs/manifest.md.
+ */
+export interface Manifest {
+  readonly format: 'lifeboat-manifest';
+  readonly version: number;
+  /** File name of the artifact this manifest describes. */
+  readonly artifact: string;
+  /** Connection name and redacted URL of the source. */
+  readonly connection: { readonly name: string; readonly display: string };
+  readonly engine: string;
+  readonly serverVersion: string;
+  readonly lifeboatVersion: string;
+  /** ISO-8601 UTC timestamps. */
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly tag: string | null;
+  readonly scope: {
+    readonly schema: boolean;
+    readonly data: boolean;
+    readonly tables: readonly string[] | null;
+    readonly excludeTables: readonly string[] | null;
+  };
+  /** `gzip` or `none`. */
+  readonly compression: string;
+  /** Size in bytes and SHA-256 (hex) of the artifact as stored. */
+  readonly size: number;
+  readonly sha256: string;
+  /** Size and SHA-256 of the SQL text before compression. */
+  readonly content: { readonly size: number; readonly sha256: string };
+  readonly checksumAlgorithm: string;
+  readonly tables: readonly TableSummary[];
+  /** Every pipeline stage's result, in pipeline order. */
+  readonly pipeline: readonly StageResult[];
+}
+
+/** Converts a dump scope to the manifest's form. */
+export function manifestScope(scope: DumpScope): Manifest['scope'] {
+  return {
+    schema: scope.schema,
+    data: scope.data,
+    tables: scope.tables ? [...scope.tables] : null,
+    excludeTables: scope.excludeTables ? [...scope.excludeTables] : null,
+  };
+}
