@@ -176,4 +176,6 @@ export interface Engine {
   cleanupStaleScratch(near: ConnectionTarget, options: EngineCallOptions): Promise<number>;
   /** True when the first bytes of a dump (decompressed, as text) look like this engine's SQL. */
   sniff(head: string): boolean;
+  /** Builds the realistic demo database of `lifeboat demo` at `target`, replacing it. */
+  createDemoDatabase?(target: ConnectionTarget, options: { scale: number }): Promise<{ tables: number; rows: number }>;
 }

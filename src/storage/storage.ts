@@ -57,6 +57,11 @@ export interface Storage {
   list(prefix: string, options?: ReadOptions): AsyncIterable<ObjectInfo>;
   /** Removes the object; removing a missing key is not an error. */
   remove(key: string): Promise<void>;
+  /**
+   * Removes what interrupted puts of dead processes left behind (hidden temporaries), for
+   * storages that can have such leftovers; returns what was removed.
+   */
+  cleanupPartials?(options?: { readonly maxAgeMs?: number; readonly signal?: AbortSignal }): Promise<string[]>;
 }
 
 export { isNotExist } from './not-exist.js';

@@ -1,0 +1,46 @@
+import { EXIT_FAILED, EXIT_OK } from '../../errors/index.js';
+import { runBackup } from '../../jobs/backup/backup-job.js';
+import { formatBytes, formatCount, formatDuration } from '../../progress/format.js';
+import { int, list, openJobContext } from '../context.js';
+import type { CommandRuntime } from '../runtime.js';
+
+/** `lifeboat backup [connection]`: prints the artifact summary, or JSON with `--json`. */
+export default async function backup(rt: CommandRuntime, connection: unknown, opts: Record<string, unknown>): Promise<number> {
+  const ctx = await openJobContext(rt);
+  try {
+    const verify: 'file' | 'deep' | undefined =
+      opts.verify === 'deep' ? 'deep' : opts.verify === undefined ? undefined : 'file';
+    const result = await runBackup(ctx, {
+      ...(typeof connection === 'string' ? { connection } : {}),
+      schemaOnly: opts.schemaOnly === true,
+      dataOnly: opts.dataOnly === true,
+      ...optional('tables', list(opts.tables)),
+      ...optional('excludeTables', list(opts.excludeTables)),
+      ...optional('compress', typeof opts.compress === 'string' ? opts.compress : undefined),
+      ...optional('compressLevel', int(opts.compressLevel, '--compress-level')),
+      ...optional('to', list(opts.to)),
+      ...optional('tag', typeof opts.tag === 'string' ? opts.tag : undefined),
+      ...optional('verify', verify),
+      wait: opts.wait === true,
+    });
+    ctx.close();
+    if (rt.json) {
+      const { manifest: _manifest, ...rest } = result;
+      rt.printJson({ ok: true, ...rest });
+    } else {
+      const verified = result.verification ? `, verified${result.verification.deep ? ' (deep)' : ''}` : '';
+      rt.output.out.write(`${result.artifact}\n`);
+      rt.output.err.write(
+        `backed up ${result.tables.length} tables, ${formatCount(result.rows)} rows, ${formatBytes(result.size)} in ${formatDuration(result.durationMs)}${verified}\n`,
+      );
+    }
+    return result.status === 'partial' ? EXIT_FAILED : EXIT_OK;
+  } finally {
+    ctx.close();
+  }
+}
+
+/** `{ key: value }` when value is defined, `{}` otherwise: keeps optional options absent. */
+export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}

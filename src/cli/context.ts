@@ -1,0 +1,51 @@
+import { Catalog } from '../catalog/index.js';
+import { LifeboatError } from '../errors/index.js';
+import { loadConfig } from '../config/index.js';
+import type { JobContext } from '../jobs/context.js';
+import type { CommandRuntime } from './runtime.js';
+
+/** Loads the config and opens the catalog for a command; `close` when done. */
+export async function openJobContext(rt: CommandRuntime): Promise<JobContext & { close(): void }> {
+  const config = await loadConfig({
+    cwd: rt.cwd,
+    env: rt.env,
+    ...(rt.configPath === undefined ? {} : { configPath: rt.configPath }),
+  });
+  const catalog = Catalog.open(config.catalog.path);
+  let closed = false;
+  return {
+    config,
+    cwd: rt.cwd,
+    catalog,
+    signal: rt.signal,
+    events: rt.renderer.sink,
+    close: () => {
+      if (closed) return;
+      closed = true;
+      rt.renderer.close();
+      catalog.close();
+    },
+  };
+}
+
+/** Splits a comma-separated option value; undefined stays undefined. */
+export function list(value: unknown): string[] | undefined {
+  if (typeof value !== 'string') return undefined;
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return items.length ? items : undefined;
+}
+
+/** Parses an integer option, failing with a usage error that names the option. */
+export function int(value: unknown, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw usage(`${option} must be a whole number, got "${String(value)}"`);
+  return n;
+}
+
+function usage(message: string): LifeboatError {
+  return new LifeboatError('USAGE', message, { hint: 'see "lifeboat <command> --help"' });
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { LIFEBOAT_VERSION } from '../version.js';
+import { reportFailure } from './report.js';
+import type { CommandRuntime } from './runtime.js';
+import { createRuntime } from './runtime.js';
+
+/**
+ * The thin CLI: commander parses, each action lazy-loads its command module, and every
+ * failure is reported in one place (reportFailure) with its code, hint and exit code.
+ */
+const program = new Command('lifeboat')
+  .description('back up, verify and restore databases')
+  .version(LIFEBOAT_VERSION)
+  .option('-c, --config <path>', 'path to lifeboat.yaml (default: ./lifeboat.yaml, $LIFEBOAT_CONFIG)')
+  .option('-q, --quiet', 'only warnings and errors on stderr')
+  .showSuggestionAfterError(true)
+  .configureOutput({ outputError: (str, write) => write(str) })
+  .exitOverride();
+
+// Each command declares its own positional arguments; `never[]` accepts any of those shapes.
+type Action = (rt: CommandRuntime, ...args: never[]) => Promise<number>;
+
+/** Wraps a lazily imported command so that the runtime and error reporting are shared. */
+function run(load: () => Promise<{ default: Action }>) {
+  return async (...args: unknown[]): Promise<void> => {
+    const command = args[args.length - 1] as Command;
+    const opts = { ...program.opts(), ...command.opts() } as Record<string, unknown>;
+    const rt = createRuntime(opts);
+    try {
+      const action = (await load()).default as (rt: CommandRuntime, ...rest: unknown[]) => Promise<number>;
+      process.exitCode = await action(rt, ...args.slice(0, -2), opts);
+    } catch (err) {
+      process.exitCode = reportFailure(rt, err);
+    } finally {
+      rt.dispose();
+    }
+  };
+}
+
+const json = () => new Option('--json', 'print a machine-readable result on stdout');
+const wait = () => new Option('--wait', 'wait for another backup or restore of the same connection to finish');
+
+program
+  .command('init')
+  .description('write a commented lifeboat.yaml in the current directory')
+  .option('--force', 'overwrite an existing lifeboat.yaml')
+  .addOption(json())
+  .action(run(() => import('./commands/init.js')));
+
+program
+  .command('backup')
+  .description('back up a connection (a configured name or a URL such as sqlite:./app.db)')
+  .argument('[connection]', 'connection name or URL')
+  .option('--schema-only', 'only the schema, no rows')
+  .option('--data-only', 'only the rows, no schema')
+  .option('--tables <list>', 'only these tables (comma-separated)')
+  .option('--exclude-tables <list>', 'leave these tables out (comma-separated)')
+  .addOption(new Option('--compress <codec>', 'compression').choices(['gzip', 'none']))
+  .option('--compress-level <n>', 'compression level (gzip: 1-9)')
+  .option('--to <storages>', 'storages to write to (comma-separated names)')
+  .addOption(new Option('--verify [depth]', 'verify after backup: "file" (default) or "deep"').preset('file'))
+  .option('--tag <tag>', 'label added to the artifact name, e.g. pre-deploy')
+  .addOption(wait())
+  .addOption(json())
+  .action(run(() => import('./commands/backup.js')));
+
+program
+  .command('list')
+  .description('list artifacts in the configured storages')
+  .argument('[connection]', 'only artifacts of this connection')
+  .option('--storage <name>', 'only this storage')
+  .addOption(json())
+  .action(run(() => import('./commands/list.js')));
+
+program
+  .command('inspect')
+  .description("show an artifact's manifest: tables, rows, sizes, checksums")
+  .argument('<artifact>', 'artifact file name or path')
+  .addOption(json())
+  .action(run(() => import('./commands/inspect.js')));
+
+program
+  .command('verify')
+  .description('check an artifact: size, SHA-256, stream integrity; --deep restores it into a scratch database')
+  .argument('<artifact>', 'artifact file name or path')
+  .option('--deep', 'restore into a scratch database and compare row counts and checksums')
+  .addOption(json())
+  .action(run(() => import('./commands/verify.js')));
+
+program
+  .command('restore')
+  .description('restore an artifact into its connection or another one (--to)')
+  .argument('<artifact>', 'artifact file name or path')
+  .option('--to <connection>', 'restore into this connection (name or URL) instead of the original')
+  .option('--tables <list>', 'only these tables (comma-separated)')
+  .option('--dry-run', 'print what would change, change nothing')
+  .option('--force', 'do not ask for confirmation (required without a terminal)')
+  .option('--no-safety-backup', 'skip the backup of the target taken before restoring')
+  .addOption(wait())
+  .addOption(json())
+  .action(run(() => import('./commands/restore.js')));
+
+program
+  .command('history')
+  .description('what lifeboat did: operations, who ran them, how they ended')
+  .argument('[connection]', 'only this connection')
+  .option('--limit <n>', 'how many entries', '50')
+  .addOption(json())
+  .action(run(() => import('./commands/history.js')));
+
+program
+  .command('catalog')
+  .description("manage lifeboat's own history database")
+  .command('rebuild')
+  .description('recreate the artifact catalog from the manifests in every storage')
+  .addOption(json())
+  .action(run(() => import('./commands/catalog-rebuild.js')));
+
+program
+  .command('demo')
+  .description('create a demo SQLite app database, back it up and deep-verify it')
+  .option('--dir <path>', 'where the demo lives', 'lifeboat-demo')
+  .option('--scale <n>', 'size factor (1 = tens of thousands of rows)', '1')
+  .addOption(json())
+  .action(run(() => import('./commands/demo.js')));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // commander has already printed usage errors; --help and --version exit cleanly.
+  const code = (err as { exitCode?: number }).exitCode;
+  process.exitCode = code === 0 || code === undefined ? (code ?? 2) : 2;
+}

@@ -1,0 +1,167 @@
+import type { DumpScope, DumpSession, DumpWriter, TableInfo, TableSummary } from '../engine.js';
+import { LifeboatError, throwIfAborted } from '../../errors/index.js';
+import { LIFEBOAT_VERSION } from '../../version.js';
+import { CHECKSUM_ALGORITHM, TableChecksum } from './sqlite-checksum.js';
+import { quoteIdent, quoteString, valueLiteral } from './sqlite-literals.js';
+import { endSnapshot, sqliteVersion, type SqliteDb } from './sqlite-open.js';
+import { addRow, iterateRows, textSlot } from './sqlite-rows.js';
+import { dataTables, isInternal, isVirtual, tableShape, type SchemaEntry } from './sqlite-schema.js';
+import { nameKey } from './sqlite-selection.js';
+import { OutBuffer } from './sqlite-out-buffer.js';
+
+/** First line of every lifeboat SQLite dump; {@link sniffSqliteDump} looks for it. */
+export const DUMP_MARK = '-- lifeboat sqlite dump';
+
+/** Everything a dump session needs, read once inside the snapshot by `openSqliteDump`. */
+export interface DumpPlan {
+  readonly db: SqliteDb;
+  readonly scope: DumpScope;
+  readonly signal: AbortSignal;
+  readonly entries: readonly SchemaEntry[];
+  /** Name keys of the selected tables, virtual and shadow tables included. */
+  readonly selected: ReadonlySet<string>;
+  readonly utf8: boolean;
+}
+
+/**
+ * A dump of one SQLite file from one read transaction, written like `sqlite3 .dump`: tables in
+ * creation order, rows as `INSERT INTO "t"(cols) VALUES(...)`, then sqlite_sequence state,
+ * indexes, triggers and views, all inside `BEGIN TRANSACTION; ... COMMIT;` so that
+ * `sqlite3 new.db < dump.sql` restores it.
+ */
+export class SqliteDumpSession implements DumpSession {
+  readonly serverVersion: string;
+  readonly tables: readonly TableInfo[];
+  readonly checksumAlgorithm = CHECKSUM_ALGORITHM;
+  readonly #plan: DumpPlan;
+
+  constructor(plan: DumpPlan) {
+    this.#plan = plan;
+    this.serverVersion = sqliteVersion(plan.db);
+    this.tables = dataTables(plan.entries)
+      .filter((e) => plan.selected.has(nameKey(e.name)))
+      .map((e) => ({ name: e.name }));
+  }
+
+  async writeHeader(out: DumpWriter): Promise<void> {
+    await out.write(
+      `${DUMP_MARK} v1 (lifeboat ${LIFEBOAT_VERSION}, sqlite ${this.serverVersion})\nPRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n`,
+    );
+  }
+
+  /**
+   * CREATE TABLE statements as stored in sqlite_schema. A virtual table is written as `.dump`
+   * writes it — a row inserted into sqlite_schema under `PRAGMA writable_schema` — because
+   * `CREATE VIRTUAL TABLE` would create fresh shadow tables that then clash with the dumped
+   * ones, which hold the actual data.
+   */
+  async writeSchema(out: DumpWriter): Promise<void> {
+    if (!this.#plan.scope.schema) return;
+    const buf = new OutBuffer(out);
+    let writable = false;
+    for (const entry of this.#plan.entries) {
+      if (entry.type !== 'table' || entry.sql === null || !this.#isSelected(entry.name)) continue;
+      if (isVirtual(entry)) {
+        if (!writable) buf.add('PRAGMA writable_schema=ON;\n');
+        writable = true;
+        const name = quoteString(entry.name);
+        buf.add(
+          `INSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)VALUES('table',${name},${name},0,${quoteString(entry.sql)});\n`,
+        );
+      } else {
+        buf.add(`${entry.sql};\n`);
+      }
+    }
+    if (writable) buf.add('PRAGMA writable_schema=OFF;\n');
+    await buf.flush();
+  }
+
+  async writeTableData(table: TableInfo, out: DumpWriter, onRows: (rowsSoFar: number) => void): Promise<TableSummary> {
+    const checksum = new TableChecksum();
+    const { db, scope, signal, utf8 } = this.#plan;
+    if (!this.#isSelected(table.name) || !this.tables.some((t) => t.name === table.name)) {
+      throw new LifeboatError('INTERNAL', `table "${table.name}" is not part of this dump`);
+    }
+    // A schema-only artifact holds no rows; its summary says so, which is what a restore will find.
+    if (!scope.data) return { name: table.name, rows: 0, checksum: checksum.toString() };
+    throwIfAborted(signal);
+    const shape = tableShape(db, table.name);
+    const buf = new OutBuffer(out);
+    // Without the schema the restore fills existing tables, so say that they are replaced.
+    if (!scope.schema) buf.add(`DELETE FROM ${quoteIdent(table.name)};\n`);
+    const columns = shape.columns.map(quoteIdent);
+    if (shape.preserveRowid && shape.rowidRef !== null) columns.unshift(shape.rowidRef);
+    const prefix = `INSERT INTO ${quoteIdent(table.name)}(${columns.join(',')}) VALUES(`;
+    const first = shape.preserveRowid ? 1 : 0;
+    for (const row of iterateRows(db, shape, utf8)) {
+      const literals: string[] = first === 1 ? [String(row[0])] : [];
+      for (let i = first; i < row.length; i += 2) literals.push(valueLiteral(textSlot(row[i]), row[i + 1]));
+      addRow(checksum, shape, row);
+      buf.add(`${prefix}${literals.join(',')});\n`);
+      if (buf.full) {
+        // The statement stays open across the await; nothing else runs on this connection meanwhile.
+        await buf.flush();
+        onRows(checksum.rows);
+        throwIfAborted(signal);
+      }
+    }
+    await buf.flush();
+    onRows(checksum.rows);
+    return { name: table.name, rows: checksum.rows, checksum: checksum.toString() };
+  }
+
+  /** sqlite_sequence state (with the data), then indexes, triggers and views (with the schema). */
+  async writePostData(out: DumpWriter): Promise<void> {
+    const buf = new OutBuffer(out);
+    const { db, scope, entries } = this.#plan;
+    if (scope.data && entries.some((e) => e.type === 'table' && nameKey(e.name) === 'sqlite_sequence')) {
+      const filtered = scope.tables !== undefined || (scope.excludeTables?.length ?? 0) > 0;
+      const names = this.tables.map((t) => quoteString(t.name)).join(',');
+      buf.add(filtered ? `DELETE FROM sqlite_sequence WHERE name IN (${names});\n` : 'DELETE FROM sqlite_sequence;\n');
+      const rows = db.prepare('SELECT name, seq FROM sqlite_sequence').raw(true).all() as [unknown, unknown][];
+      for (const [name, seq] of rows) {
+        if (typeof name !== 'string' || !this.#isSelected(name)) continue;
+        buf.add(`INSERT INTO sqlite_sequence VALUES(${quoteString(name)},${valueLiteral(null, seq)});\n`);
+      }
+    }
+    if (scope.schema) {
+      for (const entry of entries) {
+        if (entry.sql === null || isInternal(entry.name) || !['index', 'trigger', 'view'].includes(entry.type)) continue;
+        if (this.#postObjectSelected(entry)) buf.add(`${entry.sql};\n`);
+      }
+    }
+    await buf.flush();
+  }
+
+  async writeFooter(out: DumpWriter): Promise<void> {
+    await out.write('COMMIT;\n');
+  }
+
+  async close(): Promise<void> {
+    endSnapshot(this.#plan.db);
+  }
+
+  #isSelected(name: string): boolean {
+    return this.#plan.selected.has(nameKey(name));
+  }
+
+  /**
+   * Indexes and triggers go with their table. Views belong to no table, so a dump limited with
+   * `tables` leaves them out (they would name tables the artifact lacks); triggers on a view
+   * follow the view.
+   */
+  #postObjectSelected(entry: SchemaEntry): boolean {
+    const viewsIncluded = this.#plan.scope.tables === undefined;
+    if (entry.type === 'view') return viewsIncluded;
+    if (this.#isSelected(entry.tblName)) return true;
+    return viewsIncluded && this.#plan.entries.some((e) => e.type === 'view' && nameKey(e.name) === nameKey(entry.tblName));
+  }
+}
+
+/** True when the first bytes of a dump are lifeboat's or `sqlite3 .dump`'s SQL. */
+export function sniffSqliteDump(head: string): boolean {
+  const text = head.replace(/^\uFEFF/, '').trimStart();
+  return (
+    text.startsWith(DUMP_MARK) || /^PRAGMA foreign_keys\s*=\s*OFF;/i.test(text) || /^BEGIN TRANSACTION;/i.test(text)
+  );
+}

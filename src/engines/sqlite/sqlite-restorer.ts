@@ -1,0 +1,258 @@
+import type { ConnectionTarget, RestoreOptions, RestoreResult, TableSummary } from '../engine.js';
+import { LifeboatError, isLifeboatError, messageOf } from '../../errors/index.js';
+import { fromSqliteError, lower } from './sqlite-errors.js';
+import type { SqliteDb } from './sqlite-open.js';
+import { summarizeTable } from './sqlite-rows.js';
+import { dataTables, isInternal, isUtf8Database, isVirtual, readSchema, tableShape } from './sqlite-schema.js';
+import { nameKey } from './sqlite-selection.js';
+import { SqlSplitter } from './sqlite-splitter.js';
+import { classifyStatement, decodeStatement, type StatementKind } from './sqlite-statement.js';
+import { openTarget, removeDatabaseFiles } from './sqlite-target-db.js';
+
+const PROGRESS_EVERY = 1000;
+
+/**
+ * Restores a plain SQL dump (lifeboat's or `sqlite3 .dump`'s) into `target` atomically: one
+ * `BEGIN IMMEDIATE` transaction around everything, foreign keys off (SQLite cannot change
+ * that inside a transaction), the dump's own BEGIN/COMMIT skipped. Any failure — bad SQL, a
+ * truncated dump, an abort, `beforeCommit` throwing — rolls back, so the target is exactly as
+ * before, and a target file created by this restore is removed again.
+ */
+export async function restoreSqlite(
+  target: ConnectionTarget,
+  sql: AsyncIterable<Buffer>,
+  options: RestoreOptions,
+): Promise<RestoreResult> {
+  if (options.signal.aborted) throw aborted(target, 0, options.signal);
+  const { db, created } = openTarget(target);
+  const foreignKeys = Boolean(db.pragma('foreign_keys', { simple: true }));
+  let committed = false;
+  try {
+    db.pragma('foreign_keys = OFF');
+    try {
+      db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      throw fromSqliteError(err, 'starting the restore of', target.database);
+    }
+    try {
+      const run = new RestoreRun(db, target, options);
+      await run.execute(sql);
+      const tables = run.summaries();
+      await options.beforeCommit?.(tables);
+      try {
+        db.exec('COMMIT');
+      } catch (err) {
+        throw failure(target, 'at commit', err);
+      }
+      committed = true;
+      return { tables, statements: run.statements };
+    } finally {
+      if (db.inTransaction) db.exec('ROLLBACK');
+    }
+  } finally {
+    if (db.open) {
+      db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+      db.close();
+    }
+    if (created && !committed) removeDatabaseFiles(target.database);
+  }
+}
+
+/** The state of one restore: which statements run, which tables they touched. */
+class RestoreRun {
+  statements = 0;
+  readonly #db: SqliteDb;
+  readonly #target: ConnectionTarget;
+  readonly #options: RestoreOptions;
+  readonly #requested: Set<string> | undefined;
+  readonly #included = new Set<string>(); // name keys whose statements run (selective restore)
+  readonly #virtuals = new Set<string>(); // selected virtual tables, whose shadow tables follow them
+  readonly #artifactTables = new Map<string, string>();
+  readonly #touched = new Map<string, string>();
+  #mode: 'replace' | 'data' | undefined;
+  #bytes = 0;
+  #table: string | undefined;
+  #began = false;
+  #ended = false;
+
+  constructor(db: SqliteDb, target: ConnectionTarget, options: RestoreOptions) {
+    this.#db = db;
+    this.#target = target;
+    this.#options = options;
+    this.#requested = options.tables === undefined ? undefined : new Set(options.tables.map(nameKey));
+    for (const key of this.#requested ?? []) this.#included.add(key);
+  }
+
+  async execute(sql: AsyncIterable<Buffer>): Promise<void> {
+    const splitter = new SqlSplitter();
+    try {
+      for await (const chunk of sql) {
+        this.#bytes += chunk.length;
+        for (const statement of splitter.push(chunk)) this.#run(statement);
+        this.#progress(true);
+      }
+    } catch (err) {
+      if (isLifeboatError(err)) throw err;
+      throw new LifeboatError('RESTORE_FAILED', `restore failed reading the dump: ${lower(messageOf(err))}`, {
+        hint: 'the target was left as it was; check the artifact with "lifeboat verify"',
+        cause: err,
+      });
+    }
+    const rest = splitter.end();
+    if (rest !== null) throw this.#truncated('it ends in the middle of a statement');
+    if (this.#began && !this.#ended) throw this.#truncated('it ends before its COMMIT');
+    if (this.#mode === undefined) this.#decideMode({ kind: 'other' });
+    const missing = [...(this.#requested ?? [])].filter((key) => !this.#artifactTables.has(key));
+    if (missing.length > 0) {
+      const available = [...this.#artifactTables.values()];
+      throw new LifeboatError('TABLE_NOT_FOUND', `table "${options(this.#options, missing[0])}" is not in the artifact`, {
+        hint: `tables in the artifact: ${available.length === 0 ? '(none)' : available.join(', ')}`,
+        details: { table: missing[0], available },
+      });
+    }
+    this.#progress(true);
+  }
+
+  /** Summaries of the tables this restore created or filled, in the target's schema order. */
+  summaries(): TableSummary[] {
+    const utf8 = isUtf8Database(this.#db);
+    return dataTables(readSchema(this.#db))
+      .filter((e) => this.#touched.has(nameKey(e.name)))
+      .map((e) => summarizeTable(this.#db, tableShape(this.#db, e.name), utf8));
+  }
+
+  #run(bytes: Buffer): void {
+    this.statements++;
+    if (this.#options.signal.aborted) throw aborted(this.#target, this.statements, this.#options.signal);
+    const sql = decodeStatement(bytes);
+    const kind = classifyStatement(sql);
+    if (kind.kind === 'transaction') {
+      if (kind.ends) this.#ended = true;
+      else this.#began = true;
+      return;
+    }
+    if (kind.kind === 'rollback') {
+      throw this.#fail(new Error('the dump ends with ROLLBACK: the tool that wrote it hit errors'), sql);
+    }
+    if (kind.kind === 'foreign-keys') return;
+    if (this.#mode === undefined) this.#decideMode(kind);
+    if (!this.#wanted(kind)) return;
+    try {
+      if (kind.kind === 'sequence' && this.#requested !== undefined) {
+        // A selective restore keeps other tables' sequence rows, so replace just this one.
+        this.#db.prepare('DELETE FROM sqlite_sequence WHERE name = ?').run(kind.table);
+      }
+      this.#db.exec(sql);
+    } catch (err) {
+      throw this.#fail(err, sql);
+    }
+    if (kind.kind === 'data' || (kind.kind === 'create-table' && !kind.virtual)) {
+      if (!isInternal(kind.table)) this.#touched.set(nameKey(kind.table), kind.table);
+    }
+    if (kind.kind === 'data' && this.#table !== kind.table) {
+      this.#table = kind.table;
+      this.#progress(true);
+    } else if (this.statements % PROGRESS_EVERY === 0) this.#progress(true);
+  }
+
+  /**
+   * Decides, at the first statement that runs, what the restore replaces. A dump that starts
+   * with schema (or is empty) replaces the target's objects — all of them, or the requested
+   * tables; a data-only dump (starts with INSERT/DELETE) fills the existing schema instead.
+   */
+  #decideMode(kind: StatementKind): void {
+    const data = kind.kind === 'data' || kind.kind === 'sequence' || kind.kind === 'sequence-reset';
+    this.#mode = data ? 'data' : 'replace';
+    if (this.#mode === 'replace') this.#dropExisting();
+  }
+
+  #dropExisting(): void {
+    const entries = readSchema(this.#db).filter((e) => e.sql !== null && !isInternal(e.name));
+    const drops: string[] = [];
+    const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+    if (this.#requested === undefined) {
+      for (const e of entries) if (e.type === 'trigger') drops.push(`DROP TRIGGER IF EXISTS ${quote(e.name)}`);
+      for (const e of entries) if (e.type === 'view') drops.push(`DROP VIEW IF EXISTS ${quote(e.name)}`);
+      // Virtual tables first: dropping one drops its shadow tables, which IF EXISTS then skips.
+      for (const e of entries) if (isVirtual(e)) drops.push(`DROP TABLE IF EXISTS ${quote(e.name)}`);
+      for (const e of entries) if (e.type === 'table' && !isVirtual(e)) drops.push(`DROP TABLE IF EXISTS ${quote(e.name)}`);
+    } else {
+      for (const e of entries) {
+        if (e.type === 'table' && this.#requested.has(nameKey(e.name))) drops.push(`DROP TABLE IF EXISTS ${quote(e.name)}`);
+      }
+    }
+    for (const drop of drops) {
+      try {
+        this.#db.exec(drop);
+      } catch (err) {
+        throw failure(this.#target, 'while clearing the target', err);
+      }
+    }
+  }
+
+  /** Which statements a selective restore runs: the requested tables' and nothing else. */
+  #wanted(kind: StatementKind): boolean {
+    if (kind.kind === 'create-table' || kind.kind === 'data') {
+      const key = nameKey(kind.table);
+      if (!this.#artifactTables.has(key)) this.#artifactTables.set(key, kind.table);
+      if (this.#requested === undefined) return true;
+      if (kind.kind === 'create-table' && !kind.virtual && [...this.#virtuals].some((v) => key.startsWith(`${v}_`))) {
+        this.#included.add(key);
+      }
+      if (kind.kind === 'create-table' && kind.virtual && this.#included.has(key)) this.#virtuals.add(key);
+      return this.#included.has(key);
+    }
+    if (this.#requested === undefined) return true;
+    switch (kind.kind) {
+      case 'writable-schema':
+        return true;
+      case 'create-object':
+        return kind.table !== null && this.#included.has(nameKey(kind.table));
+      case 'sequence':
+        return kind.table !== null && this.#included.has(nameKey(kind.table));
+      default:
+        return false;
+    }
+  }
+
+  #progress(force: boolean): void {
+    if (!force || this.#options.onProgress === undefined) return;
+    this.#options.onProgress({ statements: this.statements, bytes: this.#bytes, table: this.#table });
+  }
+
+  #fail(err: unknown, sql: string): LifeboatError {
+    const excerpt = sql.trim().replace(/\s+/g, ' ').slice(0, 80);
+    return failure(this.#target, `at statement ${this.statements}`, err, excerpt);
+  }
+
+  #truncated(why: string): LifeboatError {
+    return new LifeboatError('RESTORE_FAILED', `restore failed: the dump is incomplete, ${why}`, {
+      hint: 'the target was left as it was; the artifact looks truncated — restore an earlier backup',
+    });
+  }
+}
+
+/** The user's spelling of a requested table, for the message. */
+function options(opts: RestoreOptions, key: string | undefined): string {
+  return opts.tables?.find((t) => nameKey(t) === key) ?? key ?? '';
+}
+
+function failure(target: ConnectionTarget, where: string, err: unknown, excerpt?: string): LifeboatError {
+  const mapped = fromSqliteError(err, 'restoring', target.database);
+  const hint =
+    mapped.code === 'DISK_FULL'
+      ? `free space on the disk of "${target.database}"; the target was left as it was`
+      : `the target was left as it was${excerpt === undefined ? '' : `; the statement begins "${excerpt}"`}`;
+  return new LifeboatError('RESTORE_FAILED', `restore failed ${where}: ${lower(messageOf(err))}`, {
+    hint,
+    cause: err,
+    details: excerpt === undefined ? undefined : { statement: excerpt },
+  });
+}
+
+function aborted(target: ConnectionTarget, statement: number, signal: AbortSignal): LifeboatError {
+  return new LifeboatError('ABORTED', `restore of "${target.database}" interrupted at statement ${statement}`, {
+    hint: 'the target was left as it was; run the restore again',
+    cause: signal.reason,
+  });
+}

@@ -1,0 +1,198 @@
+import type { TableSummary } from '../../engines/engine.js';
+import { LifeboatError, messageOf } from '../../errors/index.js';
+import { acquireConnectionLock } from '../../locks/connection-lock.js';
+import { buildBackupPipeline } from '../../pipeline/backup-pipeline.js';
+import { codecFor } from '../../pipeline/compression.js';
+import type { Manifest } from '../../pipeline/manifest.js';
+import { isNotExist, type Storage } from '../../storage/storage.js';
+import type { JobContext } from '../context.js';
+import { artifactName } from '../shared/artifact-name.js';
+import { runVerify, type VerifyResult } from '../verify/verify-job.js';
+import { runDump, writerFor } from './dump.js';
+import { buildManifest, storeManifest } from './finalize.js';
+import { planBackup, type BackupOptions, type BackupPlan } from './plan.js';
+import { storeEverywhere } from './store.js';
+
+/** How one destination ended. */
+export interface DestinationResult {
+  readonly storage: string;
+  readonly ok: boolean;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** What a backup produced. A total failure throws instead. */
+export interface BackupResult {
+  /** `partial` when some destinations failed but at least one holds the artifact. */
+  readonly status: 'succeeded' | 'partial';
+  readonly artifact: string;
+  readonly connection: string;
+  readonly engine: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly tables: readonly TableSummary[];
+  readonly rows: number;
+  readonly durationMs: number;
+  readonly destinations: readonly DestinationResult[];
+  readonly manifest: Manifest;
+  readonly verification: VerifyResult | null;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Backs up one connection: dump (one snapshot) -> hash -> compress -> hash -> every storage
+ * at once, then the manifest beside each stored artifact. The manifest is written last, so an
+ * interrupted backup never looks valid.
+ */
+export async function runBackup(ctx: JobContext, options: BackupOptions): Promise<BackupResult> {
+  const plan = planBackup(ctx, options);
+  const startedAt = new Date();
+  const opId = ctx.catalog.startOperation({
+    operation: 'backup',
+    connection: plan.connection.name,
+    details: { target: plan.target.display, scope: plan.scope, tag: plan.tag ?? null },
+  });
+  try {
+    const lock = options.lockHeld
+      ? null
+      : await acquireConnectionLock(plan.target.lockKey, { operation: 'backup', wait: options.wait ?? false, signal: ctx.signal });
+    let result: Omit<BackupResult, 'verification'>;
+    try {
+      // Losing the lock (its file removed, the process stalled past the stale time) stops the work.
+      const signal = lock ? AbortSignal.any([ctx.signal, lock.signal]) : ctx.signal;
+      result = await backUp({ ...ctx, signal }, plan, startedAt);
+    } finally {
+      await lock?.release();
+    }
+    let verification: VerifyResult | null = null;
+    if (options.verify) {
+      verification = await runVerify(ctx, { artifact: result.artifact, deep: options.verify === 'deep' });
+      if (!verification.ok && verification.error) throw verification.error;
+    }
+    ctx.catalog.finishOperation(opId, {
+      status: result.status,
+      artifact: result.artifact,
+      sizeBytes: result.size,
+      details: { destinations: result.destinations, rows: result.rows, verified: verification?.ok ?? null },
+    });
+    return { ...result, verification };
+  } catch (err) {
+    const error = err instanceof LifeboatError ? err : new LifeboatError('INTERNAL', `backup failed: ${messageOf(err)}`, { cause: err });
+    ctx.catalog.finishOperation(opId, { status: 'failed', error: { code: error.code, message: error.message } });
+    throw error;
+  }
+}
+
+async function backUp(ctx: JobContext, plan: BackupPlan, startedAt: Date): Promise<Omit<BackupResult, 'verification'>> {
+  const { engine, storages, signal } = { ...plan, signal: ctx.signal };
+  const codec = codecFor(plan.compression);
+  // Leftovers of backups that were killed never count as backups; clear them before adding more.
+  await Promise.all(storages.map((s) => s.cleanupPartials?.({ signal })));
+  const name = await uniqueName(plan, startedAt, codec.extension, signal);
+  ctx.events({ type: 'phase', phase: 'dump', message: `backing up "${plan.connection.name}" (${plan.target.display}) to ${name}` });
+
+  const session = await engine.openDump(plan.target, plan.scope, { signal });
+  let tables: TableSummary[];
+  const pipeline = buildBackupPipeline({
+    compression: plan.compression,
+    ...(plan.compressLevel === undefined ? {} : { level: plan.compressLevel }),
+    signal,
+  });
+  const stored = storeEverywhere(pipeline.output, storages, name, () => pipeline.artifactHash(), signal);
+  try {
+    const writer = writerFor(pipeline.input, signal);
+    let bytes = 0;
+    let lastReport = 0;
+    tables = await runDump(session, {
+      write: (text) => {
+        bytes += text.length;
+        if (bytes - lastReport > 1 << 20) {
+          lastReport = bytes;
+          ctx.events({ type: 'bytes', bytes });
+        }
+        return writer.write(text);
+      },
+    }, ctx.events, signal);
+    pipeline.input.end();
+  } catch (err) {
+    pipeline.input.destroy(err instanceof Error ? err : new Error(String(err)));
+    await stored;
+    throw err;
+  } finally {
+    await session.close();
+  }
+  const outcomes = await stored;
+  const ok = outcomes.filter((o) => o.ok);
+  if (ok.length === 0) {
+    const first = outcomes.find((o) => !o.ok);
+    throw first && !first.ok ? first.error : new LifeboatError('INTERNAL', 'no storage configured');
+  }
+  const manifest = buildManifest(plan, {
+    artifact: name,
+    serverVersion: session.serverVersion,
+    checksumAlgorithm: session.checksumAlgorithm,
+    startedAt,
+    finishedAt: new Date(),
+    tables,
+    stages: pipeline.results(),
+    content: pipeline.contentHash(),
+    stored: pipeline.artifactHash(),
+  });
+  const destinations: DestinationResult[] = [];
+  for (const outcome of outcomes) {
+    if (!outcome.ok) {
+      destinations.push({ storage: outcome.storage.name, ok: false, error: { code: outcome.error.code, message: outcome.error.message } });
+      continue;
+    }
+    try {
+      await storeManifest(outcome.storage, manifest, signal);
+      ctx.catalog.recordArtifact(outcome.storage.name, name, manifest);
+      destinations.push({ storage: outcome.storage.name, ok: true });
+    } catch (err) {
+      // Without its manifest the artifact is not a backup: remove it so it cannot mislead.
+      await outcome.storage.remove(name);
+      const error = err instanceof LifeboatError ? err : new LifeboatError('IO_ERROR', messageOf(err), { cause: err });
+      destinations.push({ storage: outcome.storage.name, ok: false, error: { code: error.code, message: error.message } });
+      if (!destinations.some((d) => d.ok) && outcome === outcomes[outcomes.length - 1]) throw error;
+    }
+  }
+  if (!destinations.some((d) => d.ok)) {
+    const first = destinations[0]?.error;
+    throw new LifeboatError('IO_ERROR', first?.message ?? 'backup could not be stored', { hint: 'check the storages' });
+  }
+  const failed = destinations.filter((d) => !d.ok);
+  failed.forEach((d) => ctx.events({ type: 'warning', message: `storage "${d.storage}" failed: ${d.error?.message}` }));
+  return {
+    status: failed.length ? 'partial' : 'succeeded',
+    artifact: name,
+    connection: plan.connection.name,
+    engine: engine.name,
+    size: manifest.size,
+    sha256: manifest.sha256,
+    tables,
+    rows: tables.reduce((sum, t) => sum + t.rows, 0),
+    durationMs: Date.parse(manifest.finishedAt) - startedAt.getTime(),
+    destinations,
+    manifest,
+    warnings: failed.map((d) => `storage "${d.storage}" failed: ${d.error?.message}`),
+  };
+}
+
+/** A name no storage has yet (two backups in one second get `-1`, `-2`, ...). */
+async function uniqueName(plan: BackupPlan, at: Date, extension: string, signal: AbortSignal): Promise<string> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const name = artifactName(plan.connection.name, at, { tag: plan.tag, extension, attempt });
+    const taken = await Promise.all(plan.storages.map((s) => exists(s, name, signal)));
+    if (!taken.includes(true)) return name;
+  }
+  throw new LifeboatError('IO_ERROR', `cannot find a free artifact name for "${plan.connection.name}"`);
+}
+
+async function exists(storage: Storage, key: string, signal: AbortSignal): Promise<boolean> {
+  try {
+    await storage.stat(key, { signal });
+    return true;
+  } catch (err) {
+    if (isNotExist(err)) return false;
+    throw err;
+  }
+}

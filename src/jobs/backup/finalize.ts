@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { TableSummary } from '../../engines/engine.js';
+import { MANIFEST_SUFFIX, MANIFEST_VERSION, manifestScope, type Manifest, type StageResult } from '../../pipeline/manifest.js';
+import type { Storage } from '../../storage/storage.js';
+import { LIFEBOAT_VERSION } from '../../version.js';
+import type { BackupPlan } from './plan.js';
+
+/** Facts gathered while the backup ran, turned into the manifest. */
+export interface BackupFacts {
+  readonly artifact: string;
+  readonly serverVersion: string;
+  readonly checksumAlgorithm: string;
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  readonly tables: readonly TableSummary[];
+  readonly stages: readonly StageResult[];
+  readonly content: { readonly size: number; readonly sha256: string };
+  readonly stored: { readonly size: number; readonly sha256: string };
+}
+
+/** Builds the manifest of a finished backup. */
+export function buildManifest(plan: BackupPlan, facts: BackupFacts): Manifest {
+  return {
+    format: 'lifeboat-manifest',
+    version: MANIFEST_VERSION,
+    artifact: facts.artifact,
+    connection: { name: plan.connection.name, display: plan.target.display },
+    engine: plan.engine.name,
+    serverVersion: facts.serverVersion,
+    lifeboatVersion: LIFEBOAT_VERSION,
+    startedAt: facts.startedAt.toISOString(),
+    finishedAt: facts.finishedAt.toISOString(),
+    tag: plan.tag ?? null,
+    scope: manifestScope(plan.scope),
+    compression: plan.compression,
+    size: facts.stored.size,
+    sha256: facts.stored.sha256,
+    content: facts.content,
+    checksumAlgorithm: facts.checksumAlgorithm,
+    tables: facts.tables,
+    pipeline: facts.stages,
+  };
+}
+
+/**
+ * Stores the manifest beside the artifact. It goes last: only an artifact with a manifest
+ * counts as a backup, so a crash before this line leaves nothing that lists as valid.
+ */
+export async function storeManifest(storage: Storage, manifest: Manifest, signal: AbortSignal): Promise<void> {
+  const bytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  await storage.put(manifest.artifact + MANIFEST_SUFFIX, Readable.from([bytes]), {
+    signal,
+    expect: () => ({ size: bytes.length, sha256 }),
+  });
+}

@@ -1,0 +1,81 @@
+import type { ConnectionTarget, DumpScope, Engine } from '../../engines/engine.js';
+import { resolveTarget } from '../../engines/registry.js';
+import { LifeboatError } from '../../errors/index.js';
+import { resolveConnection, resolveStorages, type ConnectionSpec } from '../../config/index.js';
+import { codecFor } from '../../pipeline/compression.js';
+import { openStorage } from '../../storage/open-storage.js';
+import type { Storage } from '../../storage/storage.js';
+import type { JobContext } from '../context.js';
+import { validateTag } from '../shared/artifact-name.js';
+
+/** What `lifeboat backup` was asked to do. */
+export interface BackupOptions {
+  /** Connection name or URL; the default connection when omitted. */
+  readonly connection?: string;
+  readonly schemaOnly?: boolean;
+  readonly dataOnly?: boolean;
+  readonly tables?: readonly string[];
+  readonly excludeTables?: readonly string[];
+  readonly compress?: string;
+  readonly compressLevel?: number;
+  /** Storage names; the configured defaults when omitted. */
+  readonly to?: readonly string[];
+  readonly tag?: string;
+  /** Verify the stored artifact afterwards: file checks, or a deep restore into a scratch database. */
+  readonly verify?: 'file' | 'deep';
+  /** Wait for a lock held by another backup/restore of the same connection instead of failing. */
+  readonly wait?: boolean;
+  /** An already resolved connection (a restore's safety backup); wins over `connection`. */
+  readonly connectionSpec?: ConnectionSpec;
+  /** The caller already holds the connection's lock (a restore's safety backup). */
+  readonly lockHeld?: boolean;
+}
+
+/** A backup resolved against the config: everything decided before the first byte is read. */
+export interface BackupPlan {
+  readonly connection: ConnectionSpec;
+  readonly engine: Engine;
+  readonly target: ConnectionTarget;
+  readonly scope: DumpScope;
+  readonly compression: string;
+  readonly compressLevel: number | undefined;
+  readonly storages: readonly Storage[];
+  readonly tag: string | undefined;
+}
+
+/** Resolves options to a plan, failing early on bad combinations with a usage error. */
+export function planBackup(ctx: JobContext, options: BackupOptions): BackupPlan {
+  if (options.schemaOnly && options.dataOnly) {
+    throw new LifeboatError('USAGE', '--schema-only and --data-only cannot be combined', {
+      hint: 'leave both out for a full backup',
+    });
+  }
+  if (options.tables?.length && options.excludeTables?.length) {
+    const both = options.tables.filter((t) => options.excludeTables?.includes(t));
+    if (both.length) {
+      throw new LifeboatError('USAGE', `table "${both[0]}" is both in --tables and --exclude-tables`, {
+        hint: 'name each table in only one of them',
+      });
+    }
+  }
+  const connection = options.connectionSpec ?? resolveConnection(ctx.config, options.connection);
+  const { engine, target } = resolveTarget(connection.url, connection.baseDir ?? ctx.config.baseDir);
+  const compression = options.compress ?? ctx.config.defaults.compress;
+  codecFor(compression);
+  const storages = resolveStorages(ctx.config, options.to).map((s) => openStorage(s, ctx.config.baseDir));
+  return {
+    connection,
+    engine,
+    target,
+    scope: {
+      schema: !options.dataOnly,
+      data: !options.schemaOnly,
+      ...(options.tables?.length ? { tables: options.tables } : {}),
+      ...(options.excludeTables?.length ? { excludeTables: options.excludeTables } : {}),
+    },
+    compression,
+    compressLevel: options.compressLevel ?? ctx.config.defaults.compressLevel,
+    storages,
+    tag: options.tag === undefined ? undefined : validateTag(options.tag),
+  };
+}

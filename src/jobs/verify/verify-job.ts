@@ -1,0 +1,198 @@
+import type { ConnectionTarget, Engine, TableSummary } from '../../engines/engine.js';
+import { engineByName } from '../../engines/registry.js';
+import { LifeboatError, isLifeboatError, messageOf } from '../../errors/index.js';
+import { openArtifactReader } from '../../pipeline/artifact-reader.js';
+import type { Manifest } from '../../pipeline/manifest.js';
+import type { JobContext } from '../context.js';
+import { locateArtifact, type LocatedArtifact } from '../shared/locate.js';
+import { siblingTarget } from '../shared/targets.js';
+import { compareWithManifest, type TableComparison } from './compare.js';
+
+/** Options of `lifeboat verify`. */
+export interface VerifyOptions {
+  readonly artifact: string;
+  /** Restore into a scratch database and compare row counts and checksums. */
+  readonly deep?: boolean;
+}
+
+/** One check and how it went. */
+export interface VerifyCheck {
+  readonly check: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** What verification found. `error` is set when `ok` is false. */
+export interface VerifyResult {
+  readonly ok: boolean;
+  readonly artifact: string;
+  readonly storage: string;
+  readonly deep: boolean;
+  readonly checks: readonly VerifyCheck[];
+  readonly tables: readonly TableComparison[];
+  /** Time the scratch restore took: how long a real restore of this artifact would take. */
+  readonly restoreMs: number | null;
+  readonly error?: LifeboatError;
+}
+
+/**
+ * Proves an artifact is whole and, with `deep`, that it restores to the data it was taken
+ * from. Reads the artifact once: the same stream is hashed, decompressed and (deep) restored.
+ */
+export async function runVerify(ctx: JobContext, options: VerifyOptions): Promise<VerifyResult> {
+  const located = await locateArtifact(ctx, options.artifact);
+  const manifest = located.manifest;
+  if (!manifest) {
+    throw new LifeboatError('MANIFEST_MISSING', `artifact "${located.key}" has no manifest`, {
+      hint: 'an artifact without a manifest was never completed or was copied without it; it cannot be verified',
+    });
+  }
+  const opId = ctx.catalog.startOperation({
+    operation: 'verify',
+    connection: manifest.connection.name,
+    storage: located.storage.name,
+    artifact: located.key,
+    details: { deep: options.deep === true },
+  });
+  const result = await verifyLocated(ctx, located, manifest, options.deep === true);
+  // An artifact found by path or in a storage the catalog has not seen yet is recorded first,
+  // so its verification is not lost.
+  ctx.catalog.recordArtifact(located.storage.name, located.key, manifest);
+  ctx.catalog.recordVerification(located.storage.name, located.key, {
+    status: result.ok ? 'ok' : 'failed',
+    deep: result.deep,
+    ...(result.restoreMs === null ? {} : { restoreMs: result.restoreMs }),
+    detail: result.ok ? 'all checks passed' : (result.error?.message ?? 'failed'),
+  });
+  ctx.catalog.finishOperation(opId, {
+    status: result.ok ? 'succeeded' : 'failed',
+    sizeBytes: located.object.size,
+    ...(result.error ? { error: { code: result.error.code, message: result.error.message } } : {}),
+    details: { checks: result.checks, restoreMs: result.restoreMs },
+  });
+  return result;
+}
+
+async function verifyLocated(
+  ctx: JobContext,
+  located: LocatedArtifact,
+  manifest: Manifest,
+  deep: boolean,
+): Promise<VerifyResult> {
+  const checks: VerifyCheck[] = [];
+  const base = { artifact: located.key, storage: located.storage.name, deep };
+  const fail = (code: LifeboatError['code'], message: string, hint: string, extra: Partial<VerifyResult> = {}): VerifyResult => ({
+    ...base, ok: false, checks, tables: [], restoreMs: null, ...extra,
+    error: new LifeboatError(code, message, { hint, details: { checks } }),
+  });
+
+  const sizeOk = located.object.size === manifest.size;
+  checks.push({ check: 'size', ok: sizeOk, detail: `${located.object.size} bytes, manifest says ${manifest.size}` });
+  if (!sizeOk) {
+    return fail('ARTIFACT_CORRUPT', `artifact "${located.key}" is ${located.object.size} bytes, the manifest says ${manifest.size}`,
+      'the file was truncated or replaced; use another backup');
+  }
+  let engine: Engine;
+  try {
+    engine = engineByName(manifest.engine);
+  } catch (err) {
+    checks.push({ check: 'engine', ok: false, detail: messageOf(err) });
+    return fail('WRONG_ENGINE', `artifact "${located.key}" was made by engine "${manifest.engine}", which this lifeboat does not have`, 'upgrade lifeboat');
+  }
+
+  const reader = await openArtifactReader(located.storage, located.key, {
+    compression: manifest.compression,
+    signal: ctx.signal,
+  });
+  let restored: readonly TableSummary[] | null = null;
+  let restoreMs: number | null = null;
+  let streamError: unknown = null;
+  let scratchTarget: ConnectionTarget | null = null;
+  const sniffed = { ok: false, done: false };
+  const sql = sniffing(reader.content, engine, sniffed);
+  try {
+    if (deep) {
+      const near = siblingTarget(ctx, manifest, engine);
+      await engine.cleanupStaleScratch(near, { signal: ctx.signal });
+      const scratch = await engine.createScratch(near, { signal: ctx.signal });
+      scratchTarget = scratch.target;
+      try {
+        const t0 = performance.now();
+        const res = await engine.restore(scratch.target, sql, { signal: ctx.signal });
+        restoreMs = Math.round(performance.now() - t0);
+        restored = res.tables;
+      } finally {
+        await scratch.drop();
+      }
+    } else {
+      for await (const _chunk of sql) {
+        // Reading to the end checks the hash and that the compressed stream is whole.
+      }
+    }
+  } catch (err) {
+    if (isLifeboatError(err, 'ABORTED')) throw err;
+    streamError = err;
+  }
+  const measured = reader.result();
+  const hashOk = measured.complete && measured.artifact.sha256 === manifest.sha256;
+  checks.push({
+    check: 'sha256',
+    ok: hashOk,
+    detail: measured.complete ? `${measured.artifact.sha256}` : 'artifact could not be read to the end',
+  });
+  if (measured.complete && !hashOk) {
+    return fail('CHECKSUM_MISMATCH', `artifact "${located.key}" does not match its SHA-256`, 'the file was altered or damaged after it was written; use another backup');
+  }
+  if (streamError !== null && (!deep || !restored)) {
+    const corrupt = isLifeboatError(streamError, 'ARTIFACT_CORRUPT');
+    checks.push({ check: 'stream', ok: false, detail: messageOf(streamError) });
+    if (corrupt || !deep || scratchTarget === null) {
+      return fail('ARTIFACT_CORRUPT', `artifact "${located.key}" is corrupt: ${messageOf(streamError)}`, 'use another backup');
+    }
+    return fail('VERIFY_FAILED', `artifact "${located.key}" did not restore: ${messageOf(streamError)}`, 'the backup cannot be restored; use another one and report this');
+  }
+  const contentOk = measured.content.sha256 === manifest.content.sha256 && measured.content.size === manifest.content.size;
+  checks.push({ check: 'stream', ok: contentOk, detail: `${measured.content.size} bytes of SQL` });
+  if (!contentOk) {
+    return fail('ARTIFACT_CORRUPT', `artifact "${located.key}" decompresses to different content than was backed up`, 'use another backup');
+  }
+  checks.push({ check: 'content', ok: sniffed.ok, detail: sniffed.ok ? `looks like a ${engine.name} dump` : `does not look like a ${engine.name} dump` });
+  if (!sniffed.ok) {
+    return fail('WRONG_ENGINE', `artifact "${located.key}" does not look like a ${engine.name} dump`, 'the manifest and the artifact do not belong together');
+  }
+  if (!deep || restored === null) return { ...base, ok: true, checks, tables: [], restoreMs: null };
+
+  const comparison = compareWithManifest(manifest, restored);
+  checks.push({
+    check: 'restore',
+    ok: comparison.ok,
+    detail: comparison.ok ? `${comparison.tables.length} tables match the manifest` : comparison.problems.join('; '),
+  });
+  if (!comparison.ok) {
+    return fail('VERIFY_FAILED', `restored copy of "${located.key}" differs: ${comparison.problems[0]}`, 'the backup does not hold what the manifest says; do not rely on it', { tables: comparison.tables, restoreMs });
+  }
+  return { ...base, ok: true, checks, tables: comparison.tables, restoreMs };
+}
+
+/** Passes the SQL through while checking that its first bytes look like this engine's dump. */
+async function* sniffing(
+  source: AsyncIterable<Buffer>,
+  engine: Engine,
+  state: { ok: boolean; done: boolean },
+): AsyncGenerator<Buffer> {
+  let head = '';
+  for await (const chunk of source) {
+    if (!state.done) {
+      head += chunk.subarray(0, 4096).toString('utf8');
+      if (head.length >= 512) {
+        state.ok = engine.sniff(head);
+        state.done = true;
+      }
+    }
+    yield chunk;
+  }
+  if (!state.done) {
+    state.ok = engine.sniff(head);
+    state.done = true;
+  }
+}

@@ -1,0 +1,7 @@
+export {
+  acquireConnectionLock,
+  defaultLockDir,
+  type ConnectionLock,
+  type ConnectionLockOptions,
+} from './connection-lock.js';
+export type { LockHolder } from './lock-holder.js';

@@ -1,0 +1,77 @@
+import type { Readable, Writable } from 'node:stream';
+import { LifeboatError } from '../errors/index.js';
+import { codecFor, type Codec, type CompressorOptions } from './compression.js';
+import { Sha256Stage } from './hash-stage.js';
+import { linkStreams } from './link-streams.js';
+import type { StageResult } from './manifest.js';
+import { SizeStage } from './size-stage.js';
+import type { Measured, Stage } from './stage.js';
+
+/** Options of {@link buildBackupPipeline}. */
+export interface BackupPipelineOptions extends CompressorOptions {
+  /** A name from {@link codecFor} (`gzip`, `none`). */
+  readonly compression: string;
+  /** Destroys every stage with ABORTED, so the producer and the storage both stop. */
+  readonly signal: AbortSignal;
+}
+
+/** The write side of a backup: dump text in, artifact bytes out. */
+export interface BackupPipeline {
+  /** Write SQL text (strings or Buffers) here, honouring `write()`'s backpressure; `end()` it. */
+  readonly input: Writable;
+  /** The artifact bytes: give it to `storage.put`. */
+  readonly output: Readable;
+  /** The compression used, e.g. for the artifact name's extension. */
+  readonly codec: Codec;
+  /** Every stage's result in pipeline order, for the manifest; call after `output` ended. */
+  results(): StageResult[];
+  /** Size and SHA-256 of the SQL text; call after `output` ended. */
+  contentHash(): Measured;
+  /**
+   * Size and SHA-256 of the artifact; pass `() => p.artifactHash()` as `storage.put`'s
+   * `expect`. Before `output` ended it throws CHECKSUM_MISMATCH: a storage that asks then
+   * has seen the end of a stream that was not finished, so what it holds is short.
+   */
+  artifactHash(): Measured;
+  /** Resolves when `output` ended; rejects with the first error of any stage or consumer. */
+  done(): Promise<void>;
+}
+
+/**
+ * Builds the backup filter chain (pgBackRest style), as streams with backpressure:
+ * sha256(content) -> size(content) -> compress -> sha256(artifact) -> size(artifact).
+ * Nothing holds the whole dump: memory is bounded by the compressor's window. When any stage,
+ * the producer or the consumer fails, every stage is destroyed with that same error.
+ */
+export function buildBackupPipeline(options: BackupPipelineOptions): BackupPipeline {
+  const codec = codecFor(options.compression);
+  const contentSha = new Sha256Stage('content');
+  const contentSize = new SizeStage('content');
+  const compressor = codec.createCompressor(options);
+  const artifactSha = new Sha256Stage('artifact');
+  const artifactSize = new SizeStage('artifact');
+  const stages: readonly Stage[] = [contentSha, contentSize, compressor, artifactSha, artifactSize];
+  const linked = linkStreams([contentSha, contentSize, compressor, artifactSha, artifactSize], {
+    signal: options.signal,
+  });
+  return {
+    input: contentSha,
+    output: linked.output,
+    codec,
+    results: () => stages.map((stage) => stage.result()),
+    contentHash: () => ({ size: contentSize.bytes, sha256: contentSha.sha256 }),
+    artifactHash: () => {
+      if (!artifactSize.complete) throw shortArtifact(artifactSize.bytes);
+      return { size: artifactSize.bytes, sha256: artifactSha.sha256 };
+    },
+    done: linked.done,
+  };
+}
+
+function shortArtifact(bytesSoFar: number): LifeboatError {
+  return new LifeboatError(
+    'CHECKSUM_MISMATCH',
+    `the storage saw the end of the artifact before it was complete (${bytesSoFar} bytes produced so far)`,
+    { hint: 'the upload was cut short; nothing was kept, run the backup again' },
+  );
+}

@@ -1,0 +1,53 @@
+import { isAbsolute, resolve } from 'node:path';
+import { LifeboatError } from '../errors/index.js';
+import { LocalStorage } from './local/local-storage.js';
+import type { Storage } from './storage.js';
+
+/** A `type: local` entry of `storage:` in lifeboat.yaml. */
+export interface LocalStorageConfig {
+  readonly name: string;
+  readonly type: 'local';
+  /** Root directory; relative paths resolve against the config file's directory. */
+  readonly path: string;
+}
+
+/** Any storage entry; s3 and sftp configs join this union when their backends land. */
+export type StorageConfig = LocalStorageConfig;
+
+type Factory<C extends StorageConfig> = (config: C, baseDir: string) => Storage;
+
+/** One factory per storage type: the only place that maps a config type to a backend. */
+const FACTORIES: { readonly [T in StorageConfig['type']]: Factory<Extract<StorageConfig, { type: T }>> } = {
+  local: (config, baseDir) =>
+    new LocalStorage({
+      name: config.name,
+      path: isAbsolute(config.path) ? config.path : resolve(baseDir, config.path),
+    }),
+};
+
+/**
+ * Builds the storage a config entry describes, with its wrappers stacked in one place (retry,
+ * limits and logging wrap here when they land, innermost first). `baseDir` is the directory
+ * relative paths resolve against (the config file's). An unknown type fails with
+ * CONFIG_INVALID, since configs come from YAML the type system did not check.
+ */
+export function openStorage(config: StorageConfig, baseDir: string): Storage {
+  const factory = (FACTORIES as Record<string, Factory<StorageConfig> | undefined>)[config.type];
+  if (factory === undefined) {
+    throw new LifeboatError(
+      'CONFIG_INVALID',
+      `storage "${config.name}" has unknown type "${String(config.type)}"`,
+      {
+        hint: `supported types: ${Object.keys(FACTORIES).join(', ')}`,
+        details: { storage: config.name, type: config.type },
+      },
+    );
+  }
+  const backend = factory(config, baseDir);
+  return wrap(backend);
+}
+
+/** The wrapper stack every backend gets; today none, kept separate so the order is visible. */
+function wrap(backend: Storage): Storage {
+  return backend;
+}

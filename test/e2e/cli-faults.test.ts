@@ -1,0 +1,185 @@
+import { copyFileSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { collect, lifeboat, startLifeboat, tempDir } from '../support/cli.js';
+import { makeAppDb } from '../support/fixture-db.js';
+import { sqlite3, sqliteDump } from '../support/sqlite-cli.js';
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** Backs up `sqlite:./app.db` in `dir` and returns the artifact name. */
+async function backup(dir: string, ...args: string[]): Promise<string> {
+  const res = await lifeboat(['backup', 'sqlite:./app.db', '--json', ...args], { cwd: dir });
+  expect(res.stderr).not.toContain('error:');
+  expect(res.code).toBe(0);
+  return (JSON.parse(res.stdout) as { artifact: string }).artifact;
+}
+
+describe('damaged artifacts', () => {
+  let dir: string;
+  let artifact: string;
+  beforeAll(async () => {
+    dir = tempDir();
+    makeAppDb(dir, 'app.db', 3000);
+    artifact = await backup(dir);
+  });
+
+  const damaged = (name: string, change: (path: string) => void): string => {
+    const copy = join(dir, 'backups', name);
+    copyFileSync(join(dir, 'backups', artifact), copy);
+    copyFileSync(join(dir, 'backups', `${artifact}.manifest.json`), `${copy}.manifest.json`);
+    change(copy);
+    return name;
+  };
+
+  it('reports a truncated artifact as corrupt', async () => {
+    const name = damaged('truncated.sql.gz', (p) => truncateSync(p, Math.floor(readFileSync(p).length / 2)));
+    const res = await lifeboat(['verify', name], { cwd: dir });
+    expect(res.code).toBe(5);
+    expect(res.stderr).toMatch(/error: artifact "truncated\.sql\.gz" is \d+ bytes, the manifest says \d+/);
+  });
+
+  it('reports a bit-flipped artifact as altered', async () => {
+    const name = damaged('flipped.sql.gz', (p) => {
+      const b = readFileSync(p);
+      const i = Math.floor(b.length / 2);
+      b[i] = (b[i] ?? 0) ^ 0x10;
+      writeFileSync(p, b);
+    });
+    const res = await lifeboat(['verify', name, '--json'], { cwd: dir });
+    expect(res.code).toBe(5);
+    const out = JSON.parse(res.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.error.code).toBe('CHECKSUM_MISMATCH');
+  });
+
+  it('reports an artifact without manifest', async () => {
+    const name = damaged('orphan.sql.gz', (p) => rmSync(`${p}.manifest.json`));
+    const res = await lifeboat(['verify', name], { cwd: dir });
+    expect(res.code).toBe(5);
+    expect(res.stderr).toContain('error: artifact "orphan.sql.gz" has no manifest');
+  });
+
+  it('a restore that fails half way leaves the target exactly as it was', async () => {
+    // An uncompressed artifact whose SQL breaks late, with a manifest that matches the broken
+    // bytes: only the restore itself can notice.
+    const plain = await backup(dir, '--compress', 'none');
+    const path = join(dir, 'backups', plain);
+    const sql = readFileSync(path, 'utf8');
+    const at = sql.lastIndexOf('INSERT INTO');
+    const broken = Buffer.from(`${sql.slice(0, at)}INSERT INTO no_such_table VALUES(1);\n${sql.slice(at)}`);
+    writeFileSync(path, broken);
+    const manifestPath = `${path}.manifest.json`;
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest.size = broken.length;
+    manifest.sha256 = sha256(broken);
+    manifest.content = { size: broken.length, sha256: sha256(broken) };
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+
+    const target = join(dir, 'target.db');
+    makeAppDb(dir, 'target.db', 40);
+    sqlite3(target, "INSERT INTO roles VALUES (7, 'target-only');");
+    const before = sqliteDump(target);
+    const res = await lifeboat(['restore', plain, '--to', 'sqlite:./target.db', '--force', '--no-safety-backup'], { cwd: dir });
+    expect(res.code).toBe(9);
+    expect(res.stderr).toMatch(/error: restore failed at statement \d+/);
+    expect(sqliteDump(target)).toBe(before);
+  });
+
+  it('a restore of a bit-flipped artifact fails before commit and leaves the target as it was', async () => {
+    const plain = await backup(dir, '--compress', 'none');
+    const path = join(dir, 'backups', plain);
+    const sql = readFileSync(path, 'utf8');
+    // Change one digit inside the data: valid SQL, different content.
+    writeFileSync(path, sql.replace("'user1@example.com'", "'user7@example.com'").replace('user2000@', 'user2001@'));
+    const target = join(dir, 'target2.db');
+    makeAppDb(dir, 'target2.db', 40);
+    const before = sqliteDump(target);
+    const res = await lifeboat(['restore', plain, '--to', 'sqlite:./target2.db', '--force', '--no-safety-backup'], { cwd: dir });
+    expect(res.code).not.toBe(0);
+    expect(sqliteDump(target)).toBe(before);
+  });
+});
+
+describe('interrupted and concurrent backups', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir();
+    makeAppDb(dir, 'app.db', 400_000);
+  });
+
+  it('kill -9 at any point never leaves an artifact that lists or restores as valid', async () => {
+    for (const delayMs of [50, 150, 300, 500, 800, 1200]) {
+      const child = startLifeboat(['backup', 'sqlite:./app.db', '--compress', 'none'], { cwd: dir });
+      const done = collect(child);
+      await sleep(delayMs);
+      child.kill('SIGKILL');
+      await done;
+    }
+    const list = await lifeboat(['list', '--json'], { cwd: dir });
+    expect(list.code).toBe(0);
+    const listed = JSON.parse(list.stdout).artifacts as { artifact: string }[];
+    // Whatever survived must be whole: every listed artifact verifies deep.
+    for (const { artifact } of listed) {
+      const v = await lifeboat(['verify', artifact], { cwd: dir });
+      expect(v.code, `${artifact}: ${v.stderr}`).toBe(0);
+    }
+    // Visible files are only complete artifacts and their manifests; temporaries are hidden.
+    const visible = readdirSync(join(dir, 'backups')).filter((f) => !f.startsWith('.'));
+    expect(visible.filter((f) => !f.endsWith('.manifest.json')).sort()).toEqual(listed.map((a) => a.artifact).sort());
+    // The next backup cleans up the dead runs' temporaries.
+    const next = await lifeboat(['backup', 'sqlite:./app.db', '--compress', 'none'], { cwd: dir });
+    expect(next.code).toBe(0);
+    expect(readdirSync(join(dir, 'backups')).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('a second backup of the same connection fails clearly while the first runs, or waits with --wait', async () => {
+    const first = startLifeboat(['backup', 'sqlite:./app.db', '--compress', 'gzip'], { cwd: dir });
+    const firstDone = collect(first);
+    await sleep(300);
+    const second = await lifeboat(['backup', 'sqlite:./app.db'], { cwd: dir });
+    const waiting = await lifeboat(['backup', 'sqlite:./app.db', '--wait', '--json'], { cwd: dir });
+    const firstResult = await firstDone;
+    expect(firstResult.code).toBe(0);
+    expect(second.code).toBe(7);
+    expect(second.stderr).toMatch(/error: connection .* is busy: backup by pid \d+/);
+    expect(second.stderr).toContain('--wait');
+    expect(waiting.code).toBe(0);
+  });
+});
+
+describe('bad input', () => {
+  it('a missing database file is a one-line error with a hint', async () => {
+    const dir = tempDir();
+    const res = await lifeboat(['backup', 'sqlite:./nope.db'], { cwd: dir });
+    expect(res.code).toBe(4);
+    expect(res.stderr.split('\n').filter(Boolean)).toHaveLength(2);
+    expect(res.stderr).toMatch(/^error: .*nope\.db/m);
+    expect(res.stderr).toMatch(/^hint: /m);
+  });
+
+  it('a bad URL and an unknown engine are usage errors', async () => {
+    const dir = tempDir();
+    const bad = await lifeboat(['backup', 'ftp://x/y'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('error: ');
+  });
+
+  it('a file that is not a database is reported as such', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'junk.db'), 'this is not a database, just text '.repeat(200));
+    const res = await lifeboat(['backup', 'sqlite:./junk.db'], { cwd: dir });
+    expect(res.code).toBe(4);
+    expect(res.stderr).toMatch(/error: .*junk\.db/);
+  });
+
+  it('an invalid lifeboat.yaml names the key and what was expected', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'lifeboat.yaml'), 'storage:\n  local: { type: ftp, path: ./b }\n');
+    const res = await lifeboat(['list'], { cwd: dir });
+    expect(res.code).toBe(3);
+    expect(res.stderr).toContain('storage.local.type');
+  });
+});

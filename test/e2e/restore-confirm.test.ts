@@ -1,0 +1,80 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Catalog } from '../../src/catalog/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { isLifeboatError } from '../../src/errors/index.js';
+import { runBackup } from '../../src/jobs/backup/backup-job.js';
+import type { JobContext } from '../../src/jobs/context.js';
+import { runRestore } from '../../src/jobs/restore/restore-job.js';
+import { tempDir } from '../support/cli.js';
+import { makeAppDb } from '../support/fixture-db.js';
+import { sqlite3, sqliteDump } from '../support/sqlite-cli.js';
+
+async function context(dir: string): Promise<JobContext & { close(): void }> {
+  const config = await loadConfig({ cwd: dir, env: {} });
+  const catalog = Catalog.open(config.catalog.path);
+  return { config, cwd: dir, catalog, signal: new AbortController().signal, events: () => undefined, close: () => catalog.close() };
+}
+
+describe('restore confirmation', () => {
+  it('asks for the typed name of a protected connection and changes nothing when it is wrong', async () => {
+    const dir = tempDir();
+    makeAppDb(dir, 'app.db', 50);
+    makeAppDb(dir, 'prod.db', 20);
+    writeFileSync(
+      join(dir, 'lifeboat.yaml'),
+      'connections:\n  app: { url: "sqlite:./app.db" }\n  prod: { url: "sqlite:./prod.db", protected: true }\n',
+    );
+    const ctx = await context(dir);
+    try {
+      const { artifact } = await runBackup(ctx, { connection: 'app' });
+      const before = sqliteDump(join(dir, 'prod.db'));
+      const asked: (string | undefined)[] = [];
+      let error: unknown;
+      try {
+        await runRestore(ctx, {
+          artifact,
+          to: 'prod',
+          confirm: async (_plan, expected) => {
+            asked.push(expected);
+            return false;
+          },
+        });
+      } catch (err) {
+        error = err;
+      }
+      expect(asked).toEqual(['prod']);
+      expect(isLifeboatError(error, 'CONFIRMATION_DECLINED')).toBe(true);
+      expect(sqliteDump(join(dir, 'prod.db'))).toBe(before);
+
+      const done = await runRestore(ctx, { artifact, to: 'prod', confirm: async (_plan, expected) => expected === 'prod' });
+      expect(done.status).toBe('succeeded');
+      expect(sqlite3(join(dir, 'prod.db'), 'SELECT count(*) FROM users;').trim()).toBe('49');
+    } finally {
+      ctx.close();
+    }
+  });
+
+  it('asks a yes/no question for an unprotected connection', async () => {
+    const dir = tempDir();
+    makeAppDb(dir, 'app.db', 10);
+    const ctx = await context(dir);
+    try {
+      const { artifact } = await runBackup(ctx, { connection: 'sqlite:./app.db' });
+      const asked: (string | undefined)[] = [];
+      await runRestore(ctx, {
+        artifact,
+        to: 'sqlite:./other.db',
+        confirm: async (_plan, expected) => {
+          asked.push(expected);
+          return true;
+        },
+      });
+      expect(asked).toEqual([undefined]);
+      expect(sqliteDump(join(dir, 'other.db'))).toBe(sqliteDump(join(dir, 'app.db')));
+    } finally {
+      ctx.close();
+    }
+  });
+});
