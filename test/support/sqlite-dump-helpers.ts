@@ -1,5 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import type { ConnectionTarget, DumpScope, DumpWriter, Engine, TableSummary } from '../../src/engines/engine.js';
+import type {
+  ConnectionTarget,
+  DumpScope,
+  DumpWriter,
+  Engine,
+  TableSummary,
+} from '../../src/engines/engine.js';
 
 /** A full dump scope. */
 export const FULL: DumpScope = { schema: true, data: true };
@@ -40,18 +46,26 @@ export async function dumpToString(
       if (options.delayMs !== undefined) await new Promise((r) => setTimeout(r, options.delayMs));
     },
   };
-  const session = await engine.openDump(target, scope, { signal: options.signal ?? new AbortController().signal });
+  const session = await engine.openDump(target, scope, {
+    signal: options.signal ?? new AbortController().signal,
+  });
   const tables: TableSummary[] = [];
   try {
     await session.writeHeader(out);
     await session.writeSchema(out);
-    for (const table of session.tables) tables.push(await session.writeTableData(table, out, () => undefined));
+    for (const table of session.tables)
+      tables.push(await session.writeTableData(table, out, () => undefined));
     await session.writePostData(out);
     await session.writeFooter(out);
   } finally {
     await session.close();
   }
-  return { sql: parts.join(''), tables, checksumAlgorithm: session.checksumAlgorithm, serverVersion: session.serverVersion };
+  return {
+    sql: parts.join(''),
+    tables,
+    checksumAlgorithm: session.checksumAlgorithm,
+    serverVersion: session.serverVersion,
+  };
 }
 
 /** Feeds text to a restore in chunks of `size` bytes, to exercise statements split across chunks. */
@@ -70,7 +84,11 @@ export function cliDump(path: string): Buffer {
 
 /** Runs `sqlite3 <file>` with `sql` on stdin (`sqlite3 new.db < dump.sql`). */
 export function cliRestore(path: string, sql: string | Buffer): void {
-  execFileSync(SQLITE3, ['-bail', path], { input: sql, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+  execFileSync(SQLITE3, ['-bail', path], {
+    input: sql,
+    maxBuffer: 1 << 30,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }
 
 /** Summaries as a name → summary map, for order-independent comparison. */

@@ -5,7 +5,13 @@ import { CHECKSUM_ALGORITHM, TableChecksum } from './sqlite-checksum.js';
 import { quoteIdent, quoteString, valueLiteral } from './sqlite-literals.js';
 import { endSnapshot, sqliteVersion, type SqliteDb } from './sqlite-open.js';
 import { addRow, iterateRows, textSlot } from './sqlite-rows.js';
-import { dataTables, isInternal, isVirtual, tableShape, type SchemaEntry } from './sqlite-schema.js';
+import {
+  dataTables,
+  isInternal,
+  isVirtual,
+  tableShape,
+  type SchemaEntry,
+} from './sqlite-schema.js';
 import { nameKey } from './sqlite-selection.js';
 import { OutBuffer } from './sqlite-out-buffer.js';
 
@@ -76,7 +82,11 @@ export class SqliteDumpSession implements DumpSession {
     await buf.flush();
   }
 
-  async writeTableData(table: TableInfo, out: DumpWriter, onRows: (rowsSoFar: number) => void): Promise<TableSummary> {
+  async writeTableData(
+    table: TableInfo,
+    out: DumpWriter,
+    onRows: (rowsSoFar: number) => void,
+  ): Promise<TableSummary> {
     const checksum = new TableChecksum();
     const { db, scope, signal, utf8 } = this.#plan;
     if (!this.#isSelected(table.name) || !this.tables.some((t) => t.name === table.name)) {
@@ -95,7 +105,8 @@ export class SqliteDumpSession implements DumpSession {
     const first = shape.preserveRowid ? 1 : 0;
     for (const row of iterateRows(db, shape, utf8)) {
       const literals: string[] = first === 1 ? [String(row[0])] : [];
-      for (let i = first; i < row.length; i += 2) literals.push(valueLiteral(textSlot(row[i]), row[i + 1]));
+      for (let i = first; i < row.length; i += 2)
+        literals.push(valueLiteral(textSlot(row[i]), row[i + 1]));
       addRow(checksum, shape, row);
       buf.add(`${prefix}${literals.join(',')});\n`);
       if (buf.full) {
@@ -114,19 +125,36 @@ export class SqliteDumpSession implements DumpSession {
   async writePostData(out: DumpWriter): Promise<void> {
     const buf = new OutBuffer(out);
     const { db, scope, entries } = this.#plan;
-    if (scope.data && entries.some((e) => e.type === 'table' && nameKey(e.name) === 'sqlite_sequence')) {
+    if (
+      scope.data &&
+      entries.some((e) => e.type === 'table' && nameKey(e.name) === 'sqlite_sequence')
+    ) {
       const filtered = scope.tables !== undefined || (scope.excludeTables?.length ?? 0) > 0;
       const names = this.tables.map((t) => quoteString(t.name)).join(',');
-      buf.add(filtered ? `DELETE FROM sqlite_sequence WHERE name IN (${names});\n` : 'DELETE FROM sqlite_sequence;\n');
-      const rows = db.prepare('SELECT name, seq FROM sqlite_sequence').raw(true).all() as [unknown, unknown][];
+      buf.add(
+        filtered
+          ? `DELETE FROM sqlite_sequence WHERE name IN (${names});\n`
+          : 'DELETE FROM sqlite_sequence;\n',
+      );
+      const rows = db.prepare('SELECT name, seq FROM sqlite_sequence').raw(true).all() as [
+        unknown,
+        unknown,
+      ][];
       for (const [name, seq] of rows) {
         if (typeof name !== 'string' || !this.#isSelected(name)) continue;
-        buf.add(`INSERT INTO sqlite_sequence VALUES(${quoteString(name)},${valueLiteral(null, seq)});\n`);
+        buf.add(
+          `INSERT INTO sqlite_sequence VALUES(${quoteString(name)},${valueLiteral(null, seq)});\n`,
+        );
       }
     }
     if (scope.schema) {
       for (const entry of entries) {
-        if (entry.sql === null || isInternal(entry.name) || !['index', 'trigger', 'view'].includes(entry.type)) continue;
+        if (
+          entry.sql === null ||
+          isInternal(entry.name) ||
+          !['index', 'trigger', 'view'].includes(entry.type)
+        )
+          continue;
         if (this.#postObjectSelected(entry)) buf.add(`${entry.sql};\n`);
       }
     }
@@ -154,7 +182,12 @@ export class SqliteDumpSession implements DumpSession {
     const viewsIncluded = this.#plan.scope.tables === undefined;
     if (entry.type === 'view') return viewsIncluded;
     if (this.#isSelected(entry.tblName)) return true;
-    return viewsIncluded && this.#plan.entries.some((e) => e.type === 'view' && nameKey(e.name) === nameKey(entry.tblName));
+    return (
+      viewsIncluded &&
+      this.#plan.entries.some(
+        (e) => e.type === 'view' && nameKey(e.name) === nameKey(entry.tblName),
+      )
+    );
   }
 }
 
@@ -162,6 +195,8 @@ export class SqliteDumpSession implements DumpSession {
 export function sniffSqliteDump(head: string): boolean {
   const text = head.replace(/^\uFEFF/, '').trimStart();
   return (
-    text.startsWith(DUMP_MARK) || /^PRAGMA foreign_keys\s*=\s*OFF;/i.test(text) || /^BEGIN TRANSACTION;/i.test(text)
+    text.startsWith(DUMP_MARK) ||
+    /^PRAGMA foreign_keys\s*=\s*OFF;/i.test(text) ||
+    /^BEGIN TRANSACTION;/i.test(text)
   );
 }

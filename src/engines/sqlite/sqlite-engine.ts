@@ -1,6 +1,13 @@
-import type { ConnectionTarget, DumpScope, DumpSession, Engine, EngineCallOptions } from '../engine.js';
+import type {
+  ConnectionTarget,
+  DumpScope,
+  DumpSession,
+  Engine,
+  EngineCallOptions,
+} from '../engine.js';
 import { throwIfAborted } from '../../errors/index.js';
 import { SqliteDumpSession, sniffSqliteDump } from './sqlite-dumper.js';
+import { createSqliteDemoDatabase } from './sqlite-demo.js';
 import { fromSqliteError } from './sqlite-errors.js';
 import { describeSqlite, summarizeSqlite } from './sqlite-inspect.js';
 import { endSnapshot, openSnapshot } from './sqlite-open.js';
@@ -24,7 +31,14 @@ export async function openSqliteDump(
   try {
     const entries = readSchema(db);
     const selected = selectTables(db, entries, scope, `"${target.display}"`);
-    return new SqliteDumpSession({ db, scope, signal: options.signal, entries, selected, utf8: isUtf8Database(db) });
+    return new SqliteDumpSession({
+      db,
+      scope,
+      signal: options.signal,
+      entries,
+      selected,
+      utf8: isUtf8Database(db),
+    });
   } catch (err) {
     endSnapshot(db);
     throw fromSqliteError(err, 'reading the schema of', target.database);
@@ -38,7 +52,12 @@ export async function openSqliteDump(
 export const sqliteEngine = {
   name: 'sqlite',
   schemes: ['sqlite'],
-  capabilities: { transactionalDdl: true, swapRestore: false, sharedSnapshot: false, fileDatabase: true },
+  capabilities: {
+    transactionalDdl: true,
+    swapRestore: false,
+    sharedSnapshot: false,
+    fileDatabase: true,
+  },
   parseUrl: parseSqliteUrl,
   openDump: openSqliteDump,
   restore: restoreSqlite,
@@ -53,4 +72,5 @@ export const sqliteEngine = {
     return cleanupSqliteScratch();
   },
   sniff: sniffSqliteDump,
+  createDemoDatabase: async (target, options) => createSqliteDemoDatabase(target.database, options.scale),
 } as const satisfies Engine;

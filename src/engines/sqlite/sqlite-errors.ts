@@ -14,22 +14,34 @@ export function fromSqliteError(err: unknown, action: string, path: string): Lif
   switch (primary) {
     case 'SQLITE_CANTOPEN':
     case 'ENOENT':
-      return new LifeboatError('DB_UNREACHABLE', `cannot open sqlite database ${quoted} while ${action}`, {
-        hint: 'check that the file and its directory exist and are readable by this user',
-        cause: err,
-      });
+      return new LifeboatError(
+        'DB_UNREACHABLE',
+        `cannot open sqlite database ${quoted} while ${action}`,
+        {
+          hint: 'check that the file and its directory exist and are readable by this user',
+          cause: err,
+        },
+      );
     case 'SQLITE_NOTADB':
     case 'SQLITE_CORRUPT':
-      return new LifeboatError('DB_UNREACHABLE', `${quoted} is not a sqlite database (${lower(message)})`, {
-        hint: 'check the path in the connection url; a damaged file may still be readable with "sqlite3 .recover"',
-        cause: err,
-      });
+      return new LifeboatError(
+        'DB_UNREACHABLE',
+        `${quoted} is not a sqlite database (${lower(message)})`,
+        {
+          hint: 'check the path in the connection url; a damaged file may still be readable with "sqlite3 .recover"',
+          cause: err,
+        },
+      );
     case 'SQLITE_BUSY':
     case 'SQLITE_LOCKED':
-      return new LifeboatError('DB_ERROR', `sqlite database ${quoted} is locked by another connection while ${action}`, {
-        hint: 'another process holds a write lock; retry when it has finished',
-        cause: err,
-      });
+      return new LifeboatError(
+        'DB_ERROR',
+        `sqlite database ${quoted} is locked by another connection while ${action}`,
+        {
+          hint: 'another process holds a write lock; retry when it has finished',
+          cause: err,
+        },
+      );
     case 'SQLITE_FULL':
     case 'ENOSPC':
     case 'EDQUOT':
@@ -48,10 +60,14 @@ export function fromSqliteError(err: unknown, action: string, path: string): Lif
         cause: err,
       });
     default:
-      return new LifeboatError('DB_ERROR', `sqlite error while ${action} ${quoted}: ${lower(message)}`, {
-        hint: 'run "sqlite3 <file> \'PRAGMA integrity_check\'" to check the database',
-        cause: err,
-      });
+      return new LifeboatError(
+        'DB_ERROR',
+        `sqlite error while ${action} ${quoted}: ${lower(message)}`,
+        {
+          hint: 'run "sqlite3 <file> \'PRAGMA integrity_check\'" to check the database',
+          cause: err,
+        },
+      );
   }
 }
 

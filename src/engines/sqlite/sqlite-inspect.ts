@@ -1,5 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
-import type { ConnectionTarget, DatabaseDescription, EngineCallOptions, TableSummary } from '../engine.js';
+import type {
+  ConnectionTarget,
+  DatabaseDescription,
+  EngineCallOptions,
+  TableSummary,
+} from '../engine.js';
 import { throwIfAborted } from '../../errors/index.js';
 import { fromSqliteError } from './sqlite-errors.js';
 import { endSnapshot, openSnapshot, sqliteVersion } from './sqlite-open.js';
@@ -17,7 +22,10 @@ export async function describeSqlite(
   const db = openSnapshot(target, 'describing');
   try {
     const tables = dataTables(readSchema(db)).map((e) => {
-      const count = db.prepare(`SELECT count(*) FROM "${e.name.replaceAll('"', '""')}"`).pluck().get() as bigint;
+      const count = db
+        .prepare(`SELECT count(*) FROM "${e.name.replaceAll('"', '""')}"`)
+        .pluck()
+        .get() as bigint;
       return { name: e.name, rows: Number(count) };
     });
     return { serverVersion: sqliteVersion(db), tables, sizeBytes: statSync(target.database).size };
@@ -41,7 +49,12 @@ export async function summarizeSqlite(
   const db = openSnapshot(target, 'summarizing');
   try {
     const all = dataTables(readSchema(db));
-    if (tables !== undefined) assertTablesExist(tables, all.map((e) => e.name), `"${target.display}"`);
+    if (tables !== undefined)
+      assertTablesExist(
+        tables,
+        all.map((e) => e.name),
+        `"${target.display}"`,
+      );
     const wanted = tables === undefined ? undefined : new Set(tables.map(nameKey));
     const utf8 = isUtf8Database(db);
     const summaries: TableSummary[] = [];

@@ -34,7 +34,11 @@ export function openSnapshot(target: ConnectionTarget, action: string): SqliteDb
   assertExists(target);
   let db: SqliteDb | undefined;
   try {
-    db = new Database(target.database, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    db = new Database(target.database, {
+      readonly: true,
+      fileMustExist: true,
+      timeout: BUSY_TIMEOUT_MS,
+    });
     db.defaultSafeIntegers(true);
     db.exec('BEGIN');
     db.prepare('SELECT count(*) FROM sqlite_schema').get();

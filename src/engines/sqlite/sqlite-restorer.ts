@@ -3,7 +3,14 @@ import { LifeboatError, isLifeboatError, messageOf } from '../../errors/index.js
 import { fromSqliteError, lower } from './sqlite-errors.js';
 import type { SqliteDb } from './sqlite-open.js';
 import { summarizeTable } from './sqlite-rows.js';
-import { dataTables, isInternal, isUtf8Database, isVirtual, readSchema, tableShape } from './sqlite-schema.js';
+import {
+  dataTables,
+  isInternal,
+  isUtf8Database,
+  isVirtual,
+  readSchema,
+  tableShape,
+} from './sqlite-schema.js';
 import { nameKey } from './sqlite-selection.js';
 import { SqlSplitter } from './sqlite-splitter.js';
 import { classifyStatement, decodeStatement, type StatementKind } from './sqlite-statement.js';
@@ -79,7 +86,8 @@ class RestoreRun {
     this.#db = db;
     this.#target = target;
     this.#options = options;
-    this.#requested = options.tables === undefined ? undefined : new Set(options.tables.map(nameKey));
+    this.#requested =
+      options.tables === undefined ? undefined : new Set(options.tables.map(nameKey));
     for (const key of this.#requested ?? []) this.#included.add(key);
   }
 
@@ -93,10 +101,14 @@ class RestoreRun {
       }
     } catch (err) {
       if (isLifeboatError(err)) throw err;
-      throw new LifeboatError('RESTORE_FAILED', `restore failed reading the dump: ${lower(messageOf(err))}`, {
-        hint: 'the target was left as it was; check the artifact with "lifeboat verify"',
-        cause: err,
-      });
+      throw new LifeboatError(
+        'RESTORE_FAILED',
+        `restore failed reading the dump: ${lower(messageOf(err))}`,
+        {
+          hint: 'the target was left as it was; check the artifact with "lifeboat verify"',
+          cause: err,
+        },
+      );
     }
     const rest = splitter.end();
     if (rest !== null) throw this.#truncated('it ends in the middle of a statement');
@@ -105,10 +117,14 @@ class RestoreRun {
     const missing = [...(this.#requested ?? [])].filter((key) => !this.#artifactTables.has(key));
     if (missing.length > 0) {
       const available = [...this.#artifactTables.values()];
-      throw new LifeboatError('TABLE_NOT_FOUND', `table "${options(this.#options, missing[0])}" is not in the artifact`, {
-        hint: `tables in the artifact: ${available.length === 0 ? '(none)' : available.join(', ')}`,
-        details: { table: missing[0], available },
-      });
+      throw new LifeboatError(
+        'TABLE_NOT_FOUND',
+        `table "${options(this.#options, missing[0])}" is not in the artifact`,
+        {
+          hint: `tables in the artifact: ${available.length === 0 ? '(none)' : available.join(', ')}`,
+          details: { table: missing[0], available },
+        },
+      );
     }
     this.#progress(true);
   }
@@ -123,7 +139,8 @@ class RestoreRun {
 
   #run(bytes: Buffer): void {
     this.statements++;
-    if (this.#options.signal.aborted) throw aborted(this.#target, this.statements, this.#options.signal);
+    if (this.#options.signal.aborted)
+      throw aborted(this.#target, this.statements, this.#options.signal);
     const sql = decodeStatement(bytes);
     const kind = classifyStatement(sql);
     if (kind.kind === 'transaction') {
@@ -132,9 +149,14 @@ class RestoreRun {
       return;
     }
     if (kind.kind === 'rollback') {
-      throw this.#fail(new Error('the dump ends with ROLLBACK: the tool that wrote it hit errors'), sql);
+      throw this.#fail(
+        new Error('the dump ends with ROLLBACK: the tool that wrote it hit errors'),
+        sql,
+      );
     }
     if (kind.kind === 'foreign-keys') return;
+    // SQLite creates its own tables (sqlite_sequence, ...) itself and refuses CREATE for them.
+    if (kind.kind === 'create-table' && !kind.virtual && isInternal(kind.table)) return;
     if (this.#mode === undefined) this.#decideMode(kind);
     if (!this.#wanted(kind)) return;
     try {
@@ -171,14 +193,20 @@ class RestoreRun {
     const drops: string[] = [];
     const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
     if (this.#requested === undefined) {
-      for (const e of entries) if (e.type === 'trigger') drops.push(`DROP TRIGGER IF EXISTS ${quote(e.name)}`);
-      for (const e of entries) if (e.type === 'view') drops.push(`DROP VIEW IF EXISTS ${quote(e.name)}`);
+      for (const e of entries)
+        if (e.type === 'trigger') drops.push(`DROP TRIGGER IF EXISTS ${quote(e.name)}`);
+      for (const e of entries)
+        if (e.type === 'view') drops.push(`DROP VIEW IF EXISTS ${quote(e.name)}`);
       // Virtual tables first: dropping one drops its shadow tables, which IF EXISTS then skips.
-      for (const e of entries) if (isVirtual(e)) drops.push(`DROP TABLE IF EXISTS ${quote(e.name)}`);
-      for (const e of entries) if (e.type === 'table' && !isVirtual(e)) drops.push(`DROP TABLE IF EXISTS ${quote(e.name)}`);
+      for (const e of entries)
+        if (isVirtual(e)) drops.push(`DROP TABLE IF EXISTS ${quote(e.name)}`);
+      for (const e of entries)
+        if (e.type === 'table' && !isVirtual(e))
+          drops.push(`DROP TABLE IF EXISTS ${quote(e.name)}`);
     } else {
       for (const e of entries) {
-        if (e.type === 'table' && this.#requested.has(nameKey(e.name))) drops.push(`DROP TABLE IF EXISTS ${quote(e.name)}`);
+        if (e.type === 'table' && this.#requested.has(nameKey(e.name)))
+          drops.push(`DROP TABLE IF EXISTS ${quote(e.name)}`);
       }
     }
     for (const drop of drops) {
@@ -196,10 +224,15 @@ class RestoreRun {
       const key = nameKey(kind.table);
       if (!this.#artifactTables.has(key)) this.#artifactTables.set(key, kind.table);
       if (this.#requested === undefined) return true;
-      if (kind.kind === 'create-table' && !kind.virtual && [...this.#virtuals].some((v) => key.startsWith(`${v}_`))) {
+      if (
+        kind.kind === 'create-table' &&
+        !kind.virtual &&
+        [...this.#virtuals].some((v) => key.startsWith(`${v}_`))
+      ) {
         this.#included.add(key);
       }
-      if (kind.kind === 'create-table' && kind.virtual && this.#included.has(key)) this.#virtuals.add(key);
+      if (kind.kind === 'create-table' && kind.virtual && this.#included.has(key))
+        this.#virtuals.add(key);
       return this.#included.has(key);
     }
     if (this.#requested === undefined) return true;
@@ -217,7 +250,11 @@ class RestoreRun {
 
   #progress(force: boolean): void {
     if (!force || this.#options.onProgress === undefined) return;
-    this.#options.onProgress({ statements: this.statements, bytes: this.#bytes, table: this.#table });
+    this.#options.onProgress({
+      statements: this.statements,
+      bytes: this.#bytes,
+      table: this.#table,
+    });
   }
 
   #fail(err: unknown, sql: string): LifeboatError {
@@ -237,7 +274,12 @@ function options(opts: RestoreOptions, key: string | undefined): string {
   return opts.tables?.find((t) => nameKey(t) === key) ?? key ?? '';
 }
 
-function failure(target: ConnectionTarget, where: string, err: unknown, excerpt?: string): LifeboatError {
+function failure(
+  target: ConnectionTarget,
+  where: string,
+  err: unknown,
+  excerpt?: string,
+): LifeboatError {
   const mapped = fromSqliteError(err, 'restoring', target.database);
   const hint =
     mapped.code === 'DISK_FULL'
@@ -251,8 +293,12 @@ function failure(target: ConnectionTarget, where: string, err: unknown, excerpt?
 }
 
 function aborted(target: ConnectionTarget, statement: number, signal: AbortSignal): LifeboatError {
-  return new LifeboatError('ABORTED', `restore of "${target.database}" interrupted at statement ${statement}`, {
-    hint: 'the target was left as it was; run the restore again',
-    cause: signal.reason,
-  });
+  return new LifeboatError(
+    'ABORTED',
+    `restore of "${target.database}" interrupted at statement ${statement}`,
+    {
+      hint: 'the target was left as it was; run the restore again',
+      cause: signal.reason,
+    },
+  );
 }

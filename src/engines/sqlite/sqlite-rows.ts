@@ -17,7 +17,10 @@ export function selectRowsSql(shape: TableShape, utf8: boolean): string {
   for (const column of shape.columns) {
     const c = quoteIdent(column);
     const text = utf8 ? `CAST(${c} AS BLOB)` : c;
-    parts.push(`CASE WHEN typeof(${c}) = 'text' THEN ${text} END`, `CASE WHEN typeof(${c}) = 'text' THEN NULL ELSE ${c} END`);
+    parts.push(
+      `CASE WHEN typeof(${c}) = 'text' THEN ${text} END`,
+      `CASE WHEN typeof(${c}) = 'text' THEN NULL ELSE ${c} END`,
+    );
   }
   const order = shape.rowidRef === null ? '' : ` ORDER BY ${shape.rowidRef}`;
   return `SELECT ${parts.join(', ')} FROM ${quoteIdent(shape.name)}${order}`;
@@ -30,7 +33,11 @@ export function textSlot(slot: unknown): Buffer | null {
 }
 
 /** Iterates the raw rows of {@link selectRowsSql}; break out of the loop to release the statement. */
-export function iterateRows(db: SqliteDb, shape: TableShape, utf8: boolean): IterableIterator<unknown[]> {
+export function iterateRows(
+  db: SqliteDb,
+  shape: TableShape,
+  utf8: boolean,
+): IterableIterator<unknown[]> {
   return db.prepare(selectRowsSql(shape, utf8)).raw(true).iterate() as IterableIterator<unknown[]>;
 }
 
@@ -38,7 +45,8 @@ export function iterateRows(db: SqliteDb, shape: TableShape, utf8: boolean): Ite
 export function addRow(checksum: TableChecksum, shape: TableShape, row: readonly unknown[]): void {
   checksum.beginRow();
   let i = shape.preserveRowid ? 1 : 0;
-  for (let c = 0; c < shape.columns.length; c++, i += 2) checksum.addValue(textSlot(row[i]), row[i + 1]);
+  for (let c = 0; c < shape.columns.length; c++, i += 2)
+    checksum.addValue(textSlot(row[i]), row[i + 1]);
   checksum.endRow();
 }
 

@@ -45,7 +45,9 @@ export function isVirtual(entry: SchemaEntry): boolean {
  * included, as `.dump` does) in creation order, without SQLite's internal tables.
  */
 export function dataTables(entries: readonly SchemaEntry[]): SchemaEntry[] {
-  return entries.filter((e) => e.type === 'table' && e.sql !== null && !isInternal(e.name) && !isVirtual(e));
+  return entries.filter(
+    (e) => e.type === 'table' && e.sql !== null && !isInternal(e.name) && !isVirtual(e),
+  );
 }
 
 /** Reads a table's columns and rowid handling from the pragmas. */
@@ -55,7 +57,9 @@ export function tableShape(db: SqliteDb, name: string): TableShape {
     .all(name) as { name: string; type: string; pk: bigint; hidden: bigint }[];
   const withoutRowid = isWithoutRowid(db, name);
   const names = new Set(columns.map((c) => c.name.toLowerCase()));
-  const rowidRef = withoutRowid ? null : (['rowid', '_rowid_', 'oid'].find((n) => !names.has(n)) ?? null);
+  const rowidRef = withoutRowid
+    ? null
+    : (['rowid', '_rowid_', 'oid'].find((n) => !names.has(n)) ?? null);
   return {
     name,
     // hidden: 0 = ordinary, 1 = hidden column of a virtual table, 2/3 = generated (virtual/stored).
@@ -67,9 +71,9 @@ export function tableShape(db: SqliteDb, name: string): TableShape {
 
 function isWithoutRowid(db: SqliteDb, name: string): boolean {
   try {
-    const list = db.prepare("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?").get(name) as
-      | { wr: bigint }
-      | undefined;
+    const list = db
+      .prepare("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?")
+      .get(name) as { wr: bigint } | undefined;
     return list !== undefined && list.wr !== 0n;
   } catch {
     // pragma_table_list can fail when a virtual table's module is not loaded; fall back to
@@ -88,7 +92,11 @@ function isWithoutRowid(db: SqliteDb, name: string): boolean {
  * (`INTEGER PRIMARY KEY DESC` is not an alias), but a primary key that is not an alias always
  * has an automatic index, so: one INTEGER key column and no index of origin `pk`.
  */
-function hasRowidAlias(db: SqliteDb, name: string, columns: readonly { type: string; pk: bigint }[]): boolean {
+function hasRowidAlias(
+  db: SqliteDb,
+  name: string,
+  columns: readonly { type: string; pk: bigint }[],
+): boolean {
   const keys = columns.filter((c) => c.pk > 0n);
   if (keys.length !== 1 || keys[0]?.type.toUpperCase() !== 'INTEGER') return false;
   const pkIndex = db.prepare("SELECT 1 FROM pragma_index_list(?) WHERE origin = 'pk'").get(name);

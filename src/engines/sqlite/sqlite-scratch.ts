@@ -22,9 +22,13 @@ export function scratchDir(): string {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const st = lstatSync(dir);
     if (!st.isDirectory() || (process.getuid !== undefined && st.uid !== process.getuid())) {
-      throw new LifeboatError('PERMISSION_DENIED', `scratch directory "${dir}" is not a directory owned by this user`, {
-        hint: `remove "${dir}" or set TMPDIR to a private directory`,
-      });
+      throw new LifeboatError(
+        'PERMISSION_DENIED',
+        `scratch directory "${dir}" is not a directory owned by this user`,
+        {
+          hint: `remove "${dir}" or set TMPDIR to a private directory`,
+        },
+      );
     }
   } catch (err) {
     throw fromFsError(err, 'creating scratch directory', dir);

@@ -33,7 +33,9 @@ export function shadowOwners(db: SqliteDb, entries: readonly SchemaEntry[]): Map
   const owners = new Map<string, string>();
   let shadows: Set<string> | undefined;
   try {
-    const rows = db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'").all() as {
+    const rows = db
+      .prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'")
+      .all() as {
       name: string;
     }[];
     shadows = new Set(rows.map((r) => nameKey(r.name)));
@@ -56,7 +58,12 @@ export function shadowOwners(db: SqliteDb, entries: readonly SchemaEntry[]): Map
  * Decides which tables (ordinary and virtual) a dump scope covers; returns their name keys.
  * An unknown name in `tables` is an error; an unknown name in `excludeTables` excludes nothing.
  */
-export function selectTables(db: SqliteDb, entries: readonly SchemaEntry[], scope: DumpScope, where: string): Set<string> {
+export function selectTables(
+  db: SqliteDb,
+  entries: readonly SchemaEntry[],
+  scope: DumpScope,
+  where: string,
+): Set<string> {
   const tables = entries.filter((e) => e.type === 'table' && e.sql !== null && !isInternal(e.name));
   const owners = shadowOwners(db, entries);
   const listed = scope.tables === undefined ? undefined : new Set(scope.tables.map(nameKey));
@@ -68,14 +75,16 @@ export function selectTables(db: SqliteDb, entries: readonly SchemaEntry[], scop
       where,
     );
   }
-  const chosen = (key: string): boolean => (listed === undefined || listed.has(key)) && !excluded.has(key);
+  const chosen = (key: string): boolean =>
+    (listed === undefined || listed.has(key)) && !excluded.has(key);
   const selected = new Set<string>();
   for (const table of tables) {
     const key = nameKey(table.name);
     const owner = owners.get(key);
     // A shadow table follows its virtual table, unless it was named itself.
     const followsOwner = owner !== undefined && chosen(nameKey(owner)) && !excluded.has(key);
-    if (followsOwner || (chosen(key) && (owner === undefined || listed !== undefined))) selected.add(key);
+    if (followsOwner || (chosen(key) && (owner === undefined || listed !== undefined)))
+      selected.add(key);
   }
   return selected;
 }

@@ -43,7 +43,14 @@ const BLOCK_COMMENT = 3;
 const WORD = 4;
 
 function isIdByte(b: number): boolean {
-  return b >= 0x80 || (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f || b === 0x24;
+  return (
+    b >= 0x80 ||
+    (b >= 0x30 && b <= 0x39) ||
+    (b >= 0x41 && b <= 0x5a) ||
+    (b >= 0x61 && b <= 0x7a) ||
+    b === 0x5f ||
+    b === 0x24
+  );
 }
 
 /** A byte-level, resumable statement splitter; see the file comment. */

@@ -35,8 +35,10 @@ function* tokens(sql: string): Generator<Token> {
   while (i < sql.length) {
     const c = sql[i] as string;
     if (/\s/.test(c)) i++;
-    else if (sql.startsWith('--', i)) i = sql.indexOf('\n', i) === -1 ? sql.length : sql.indexOf('\n', i);
-    else if (sql.startsWith('/*', i)) i = sql.indexOf('*/', i + 2) === -1 ? sql.length : sql.indexOf('*/', i + 2) + 2;
+    else if (sql.startsWith('--', i))
+      i = sql.indexOf('\n', i) === -1 ? sql.length : sql.indexOf('\n', i);
+    else if (sql.startsWith('/*', i))
+      i = sql.indexOf('*/', i + 2) === -1 ? sql.length : sql.indexOf('*/', i + 2) + 2;
     else if (c === "'" || c === '"' || c === '`' || c === '[') {
       const close = c === '[' ? ']' : c;
       let j = i + 1;
@@ -166,7 +168,8 @@ function classifyInsert(lx: Lexer, replace: boolean): StatementKind {
   if (lx.next()?.lower !== 'into') return { kind: 'other' };
   const table = lx.name();
   const lower = table?.toLowerCase();
-  if (lower === 'sqlite_sequence') return { kind: 'sequence', table: stringsAfterValues(lx, 1)[0] ?? null };
+  if (lower === 'sqlite_sequence')
+    return { kind: 'sequence', table: stringsAfterValues(lx, 1)[0] ?? null };
   if (lower === 'sqlite_schema' || lower === 'sqlite_master') {
     const values = stringsAfterValues(lx, 2);
     if (values[0]?.toLowerCase() !== 'table' || values[1] === undefined) return { kind: 'other' };
@@ -194,7 +197,9 @@ function classifyCreate(lx: Lexer): StatementKind {
     if (what === 'virtual') lx.next(); // TABLE
     lx.skipIfNotExists();
     const table = lx.name();
-    return table === null ? { kind: 'other' } : { kind: 'create-table', table, virtual: what === 'virtual' };
+    return table === null
+      ? { kind: 'other' }
+      : { kind: 'create-table', table, virtual: what === 'virtual' };
   }
   if (what === 'view') return { kind: 'create-object', table: null };
   if (what === 'index' || what === 'trigger') {
@@ -233,7 +238,10 @@ export function decodeStatement(bytes: Buffer): string {
       const raw = bytes.subarray(i + 1, end - 1);
       if (!isUtf8(raw) || raw.includes(0)) {
         const value = Buffer.from(raw.toString('latin1').replaceAll("''", "'"), 'latin1');
-        out.push(bytes.subarray(start, i), Buffer.from(`CAST(X'${value.toString('hex')}' AS TEXT)`));
+        out.push(
+          bytes.subarray(start, i),
+          Buffer.from(`CAST(X'${value.toString('hex')}' AS TEXT)`),
+        );
         start = end;
       }
       i = end;

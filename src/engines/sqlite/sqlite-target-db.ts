@@ -22,9 +22,13 @@ export function openTarget(target: ConnectionTarget): TargetConnection {
   const path = target.database;
   const created = !existsSync(path);
   if (created && !existsSync(dirname(path))) {
-    throw new LifeboatError('DB_UNREACHABLE', `cannot create sqlite database "${path}": its directory does not exist`, {
-      hint: `create the directory "${dirname(path)}" first`,
-    });
+    throw new LifeboatError(
+      'DB_UNREACHABLE',
+      `cannot create sqlite database "${path}": its directory does not exist`,
+      {
+        hint: `create the directory "${dirname(path)}" first`,
+      },
+    );
   }
   let db: SqliteDb | undefined;
   try {
@@ -42,5 +46,6 @@ export function openTarget(target: ConnectionTarget): TargetConnection {
 
 /** Removes a database file and its journals; missing files are fine. */
 export function removeDatabaseFiles(path: string): void {
-  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
+  for (const suffix of ['', '-wal', '-shm', '-journal'])
+    rmSync(`${path}${suffix}`, { force: true });
 }

@@ -20,12 +20,14 @@ export function parseSqliteUrl(url: string, baseDir: string): ConnectionTarget {
   if (match === null || !isUsablePath(given)) {
     throw new LifeboatError('URL_INVALID', `invalid sqlite url "${redact(url)}"`, { hint: HINT });
   }
-  const expanded = given === '~' || given.startsWith('~/') ? join(homedir(), given.slice(1)) : given;
+  const expanded =
+    given === '~' || given.startsWith('~/') ? join(homedir(), given.slice(1)) : given;
   const database = isAbsolute(expanded) ? resolve(expanded) : resolve(baseDir, expanded);
   return {
     engine: 'sqlite',
     url,
-    display: `sqlite:${given}`,
+    // Absolute, so a manifest names the file wherever it is later read from.
+    display: `sqlite:${database}`,
     database,
     lockKey: `sqlite:${canonicalPath(database)}`,
   };

@@ -1,4 +1,4 @@
-import type { TableSummary } from '../../engines/engine.js';
+import type { DumpSession, DumpWriter, TableSummary } from '../../engines/engine.js';
 import { LifeboatError, messageOf } from '../../errors/index.js';
 import { acquireConnectionLock } from '../../locks/connection-lock.js';
 import { buildBackupPipeline } from '../../pipeline/backup-pipeline.js';
@@ -88,37 +88,26 @@ async function backUp(ctx: JobContext, plan: BackupPlan, startedAt: Date): Promi
   // Leftovers of backups that were killed never count as backups; clear them before adding more.
   await Promise.all(storages.map((s) => s.cleanupPartials?.({ signal })));
   const name = await uniqueName(plan, startedAt, codec.extension, signal);
-  ctx.events({ type: 'phase', phase: 'dump', message: `backing up "${plan.connection.name}" (${plan.target.display}) to ${name}` });
-
-  const session = await engine.openDump(plan.target, plan.scope, { signal });
-  let tables: TableSummary[];
   const pipeline = buildBackupPipeline({
     compression: plan.compression,
     ...(plan.compressLevel === undefined ? {} : { level: plan.compressLevel }),
     signal,
   });
   const stored = storeEverywhere(pipeline.output, storages, name, () => pipeline.artifactHash(), signal);
+  let session: DumpSession | undefined;
+  let tables: TableSummary[];
   try {
-    const writer = writerFor(pipeline.input, signal);
-    let bytes = 0;
-    let lastReport = 0;
-    tables = await runDump(session, {
-      write: (text) => {
-        bytes += text.length;
-        if (bytes - lastReport > 1 << 20) {
-          lastReport = bytes;
-          ctx.events({ type: 'bytes', bytes });
-        }
-        return writer.write(text);
-      },
-    }, ctx.events, signal);
+    session = await engine.openDump(plan.target, plan.scope, { signal });
+    ctx.events({ type: 'phase', phase: 'dump', message: `backing up "${plan.connection.name}" (${plan.target.display}) to ${name}` });
+    tables = await runDump(session, countingWriter(writerFor(pipeline.input, signal), ctx), ctx.events, signal);
     pipeline.input.end();
   } catch (err) {
+    // Failing the pipeline makes every put discard its temporary: nothing partial is kept.
     pipeline.input.destroy(err instanceof Error ? err : new Error(String(err)));
     await stored;
     throw err;
   } finally {
-    await session.close();
+    await session?.close();
   }
   const outcomes = await stored;
   const ok = outcomes.filter((o) => o.ok);
@@ -174,6 +163,22 @@ async function backUp(ctx: JobContext, plan: BackupPlan, startedAt: Date): Promi
     destinations,
     manifest,
     warnings: failed.map((d) => `storage "${d.storage}" failed: ${d.error?.message}`),
+  };
+}
+
+/** Reports the bytes dumped so far about once per MiB, for progress. */
+function countingWriter(inner: DumpWriter, ctx: JobContext): DumpWriter {
+  let bytes = 0;
+  let reported = 0;
+  return {
+    write(text) {
+      bytes += text.length;
+      if (bytes - reported >= 1 << 20) {
+        reported = bytes;
+        ctx.events({ type: 'bytes', bytes });
+      }
+      return inner.write(text);
+    },
   };
 }
 

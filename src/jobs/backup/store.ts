@@ -19,7 +19,13 @@ export async function storeEverywhere(
   expect: () => ExpectedContent,
   signal: AbortSignal,
 ): Promise<StoreOutcome[]> {
-  const branches = storages.map(() => new PassThrough({ highWaterMark: 1 << 20 }));
+  const branches = storages.map(() => {
+    const branch = new PassThrough({ highWaterMark: 1 << 20 });
+    // A branch's error reaches the caller through its put's rejection; this listener only keeps
+    // Node from treating an error raised before the put started reading as unhandled.
+    branch.on('error', () => undefined);
+    return branch;
+  });
   const live = new Set(branches);
   const puts = storages.map(async (storage, i): Promise<StoreOutcome> => {
     const branch = branches[i] as PassThrough;
