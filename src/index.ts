@@ -21,7 +21,12 @@ export { engineByName, engineForUrl, resolveTarget } from './engines/registry.js
 export type { ObjectInfo, PutOptions, PutResult, Storage } from './storage/storage.js';
 export { isNotExist } from './storage/storage.js';
 export { openStorage } from './storage/open-storage.js';
-export { MANIFEST_SUFFIX, MANIFEST_VERSION, type Manifest, type StageResult } from './pipeline/manifest.js';
+export {
+  MANIFEST_SUFFIX,
+  MANIFEST_VERSION,
+  type Manifest,
+  type StageResult,
+} from './pipeline/manifest.js';
 export { loadConfig, resolveConnection, type ResolvedConfig } from './config/index.js';
 export { Catalog } from './catalog/index.js';
 export type { JobContext } from './jobs/context.js';
@@ -29,7 +34,11 @@ export type { JobEvent, EventSink } from './progress/events.js';
 export { runBackup, type BackupResult } from './jobs/backup/backup-job.js';
 export type { BackupOptions } from './jobs/backup/plan.js';
 export { runVerify, type VerifyOptions, type VerifyResult } from './jobs/verify/verify-job.js';
-export { runRestore, type RestoreJobOptions, type RestoreJobResult } from './jobs/restore/restore-job.js';
+export {
+  runRestore,
+  type RestoreJobOptions,
+  type RestoreJobResult,
+} from './jobs/restore/restore-job.js';
 export type { RestorePlan } from './jobs/restore/plan.js';
 export { runList, type ListedArtifact, type ListOptions } from './jobs/list/list-job.js';
 export { locateArtifact, type LocatedArtifact } from './jobs/shared/locate.js';

@@ -12,7 +12,10 @@ import { createRuntime } from './runtime.js';
 const program = new Command('lifeboat')
   .description('back up, verify and restore databases')
   .version(LIFEBOAT_VERSION)
-  .option('-c, --config <path>', 'path to lifeboat.yaml (default: ./lifeboat.yaml, $LIFEBOAT_CONFIG)')
+  .option(
+    '-c, --config <path>',
+    'path to lifeboat.yaml (default: ./lifeboat.yaml, $LIFEBOAT_CONFIG)',
+  )
   .option('-q, --quiet', 'only warnings and errors on stderr')
   .showSuggestionAfterError(true)
   .configureOutput({ outputError: (str, write) => write(str) })
@@ -28,7 +31,10 @@ function run(load: () => Promise<{ default: Action }>) {
     const opts = { ...program.opts(), ...command.opts() } as Record<string, unknown>;
     const rt = createRuntime(opts);
     try {
-      const action = (await load()).default as (rt: CommandRuntime, ...rest: unknown[]) => Promise<number>;
+      const action = (await load()).default as (
+        rt: CommandRuntime,
+        ...rest: unknown[]
+      ) => Promise<number>;
       process.exitCode = await action(rt, ...args.slice(0, -2), opts);
     } catch (err) {
       process.exitCode = reportFailure(rt, err);
@@ -39,7 +45,8 @@ function run(load: () => Promise<{ default: Action }>) {
 }
 
 const json = () => new Option('--json', 'print a machine-readable result on stdout');
-const wait = () => new Option('--wait', 'wait for another backup or restore of the same connection to finish');
+const wait = () =>
+  new Option('--wait', 'wait for another backup or restore of the same connection to finish');
 
 program
   .command('init')
@@ -59,7 +66,11 @@ program
   .addOption(new Option('--compress <codec>', 'compression').choices(['gzip', 'none']))
   .option('--compress-level <n>', 'compression level (gzip: 1-9)')
   .option('--to <storages>', 'storages to write to (comma-separated names)')
-  .addOption(new Option('--verify [depth]', 'verify after backup: "file" (default) or "deep"').preset('file'))
+  .addOption(
+    new Option('--verify [depth]', 'verify after backup: "file" (default) or "deep"').preset(
+      'file',
+    ),
+  )
   .option('--tag <tag>', 'label added to the artifact name, e.g. pre-deploy')
   .addOption(wait())
   .addOption(json())
@@ -82,7 +93,9 @@ program
 
 program
   .command('verify')
-  .description('check an artifact: size, SHA-256, stream integrity; --deep restores it into a scratch database')
+  .description(
+    'check an artifact: size, SHA-256, stream integrity; --deep restores it into a scratch database',
+  )
   .argument('<artifact>', 'artifact file name or path')
   .option('--deep', 'restore into a scratch database and compare row counts and checksums')
   .addOption(json())

@@ -1,4 +1,4 @@
-import { ERROR_CODES, LifeboatError, messageOf } from '../errors/index.js';
+import { ERROR_CODES, toLifeboatError } from '../errors/index.js';
 import type { CommandRuntime } from './runtime.js';
 
 /**
@@ -7,13 +7,7 @@ import type { CommandRuntime } from './runtime.js';
  * are reported as INTERNAL with their stack, so they get noticed rather than hidden.
  */
 export function reportFailure(rt: CommandRuntime, err: unknown): number {
-  const error =
-    err instanceof LifeboatError
-      ? err
-      : new LifeboatError('INTERNAL', `unexpected error: ${messageOf(err)}`, {
-          hint: 'this is a bug in lifeboat; please report it with the command you ran',
-          cause: err,
-        });
+  const error = toLifeboatError(err, rt.signal, 'command');
   if (rt.json) {
     rt.output.out.write(`${JSON.stringify({ ok: false, error: error.toJSON() }, null, 2)}\n`);
   }

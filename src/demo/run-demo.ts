@@ -37,13 +37,23 @@ export async function runDemo(options: {
   if (!engine.createDemoDatabase) {
     throw new LifeboatError('INTERNAL', `engine "${engine.name}" cannot create the demo database`);
   }
-  options.events({ type: 'phase', phase: 'demo', message: `creating demo database ${target.database}` });
+  options.events({
+    type: 'phase',
+    phase: 'demo',
+    message: `creating demo database ${target.database}`,
+  });
   const { tables, rows } = await engine.createDemoDatabase(target, { scale: options.scale });
   const catalog = Catalog.open(config.catalog.path);
   try {
     const ctx = { config, cwd: dir, catalog, signal: options.signal, events: options.events };
     const backup = await runBackup(ctx, { connection: DEMO_URL, compress: 'gzip', verify: 'deep' });
-    return { database: target.database, databaseBytes: statSync(target.database).size, tables, rows, backup };
+    return {
+      database: target.database,
+      databaseBytes: statSync(target.database).size,
+      tables,
+      rows,
+      backup,
+    };
   } finally {
     catalog.close();
   }

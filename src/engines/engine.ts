@@ -151,7 +151,11 @@ export interface Engine {
    */
   parseUrl(url: string, baseDir: string): ConnectionTarget;
   /** Opens a consistent snapshot of the source; fails with DB_UNREACHABLE / DB_NOT_FOUND. */
-  openDump(target: ConnectionTarget, scope: DumpScope, options: EngineCallOptions): Promise<DumpSession>;
+  openDump(
+    target: ConnectionTarget,
+    scope: DumpScope,
+    options: EngineCallOptions,
+  ): Promise<DumpSession>;
   /**
    * Executes a plain SQL dump (lifeboat's or the engine's own dump tool's) against `target`.
    * Atomic: on any failure, including `beforeCommit` throwing, the target is left as it was.
@@ -163,7 +167,10 @@ export interface Engine {
     options: RestoreOptions,
   ): Promise<RestoreResult>;
   /** What the target holds now; null when the database does not exist. */
-  describe(target: ConnectionTarget, options: EngineCallOptions): Promise<DatabaseDescription | null>;
+  describe(
+    target: ConnectionTarget,
+    options: EngineCallOptions,
+  ): Promise<DatabaseDescription | null>;
   /** Summaries of the given tables (all user tables when omitted), same algorithm as dumps. */
   summarize(
     target: ConnectionTarget,
@@ -177,5 +184,8 @@ export interface Engine {
   /** True when the first bytes of a dump (decompressed, as text) look like this engine's SQL. */
   sniff(head: string): boolean;
   /** Builds the realistic demo database of `lifeboat demo` at `target`, replacing it. */
-  createDemoDatabase?(target: ConnectionTarget, options: { scale: number }): Promise<{ tables: number; rows: number }>;
+  createDemoDatabase?(
+    target: ConnectionTarget,
+    options: { scale: number },
+  ): Promise<{ tables: number; rows: number }>;
 }

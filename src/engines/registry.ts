@@ -35,17 +35,28 @@ export function engineForUrl(url: string): Engine {
   const engine = scheme === undefined ? undefined : ENGINES.find((e) => e.schemes.includes(scheme));
   if (engine) return engine;
   if (scheme !== undefined && PLANNED[scheme]) {
-    throw new LifeboatError('ENGINE_UNSUPPORTED', `${PLANNED[scheme]} connections are not supported yet`, {
-      hint: 'this version backs up SQLite databases (sqlite:./app.db)',
-    });
+    throw new LifeboatError(
+      'ENGINE_UNSUPPORTED',
+      `${PLANNED[scheme]} connections are not supported yet`,
+      {
+        hint: 'this version backs up SQLite databases (sqlite:./app.db)',
+      },
+    );
   }
-  throw new LifeboatError('URL_INVALID', `cannot tell the database engine of "${redactForMessage(url)}"`, {
-    hint: 'use a URL such as sqlite:./app.db, postgres://user@host/db or mysql://user@host/db',
-  });
+  throw new LifeboatError(
+    'URL_INVALID',
+    `cannot tell the database engine of "${redactForMessage(url)}"`,
+    {
+      hint: 'use a URL such as sqlite:./app.db, postgres://user@host/db or mysql://user@host/db',
+    },
+  );
 }
 
 /** Resolves a URL to its engine and parsed target. */
-export function resolveTarget(url: string, baseDir: string): { engine: Engine; target: ConnectionTarget } {
+export function resolveTarget(
+  url: string,
+  baseDir: string,
+): { engine: Engine; target: ConnectionTarget } {
   const engine = engineForUrl(url);
   return { engine, target: engine.parseUrl(url, baseDir) };
 }

@@ -6,5 +6,7 @@ export {
   fromFsError,
   messageOf,
   throwIfAborted,
+  abortedError,
+  toLifeboatError,
   type LifeboatErrorOptions,
 } from './lifeboat-error.js';

@@ -95,12 +95,34 @@ export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The error of an operation stopped by its AbortSignal (Ctrl-C, SIGTERM, daemon shutdown). */
+export function abortedError(cause?: unknown): LifeboatError {
+  return new LifeboatError('ABORTED', 'operation interrupted', {
+    hint: 'nothing partial was kept; run the command again',
+    cause,
+  });
+}
+
 /** Throws ABORTED if the signal has fired; call between units of work. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw new LifeboatError('ABORTED', 'operation interrupted', {
-      hint: 'nothing partial was kept; run the command again',
-      cause: signal.reason,
-    });
-  }
+  if (signal?.aborted) throw abortedError(signal.reason);
+}
+
+/**
+ * Turns anything thrown inside a job into a LifeboatError: LifeboatErrors pass through, an
+ * interruption (the signal fired, or Node's AbortError) becomes ABORTED, anything else is a
+ * bug reported as INTERNAL with `action` saying what was being done.
+ */
+export function toLifeboatError(
+  err: unknown,
+  signal: AbortSignal | undefined,
+  action: string,
+): LifeboatError {
+  if (err instanceof LifeboatError) return err;
+  if (signal?.aborted || (err instanceof Error && err.name === 'AbortError'))
+    return abortedError(err);
+  return new LifeboatError('INTERNAL', `${action} failed: ${messageOf(err)}`, {
+    hint: 'this is a bug in lifeboat; please report it with the command you ran',
+    cause: err,
+  });
 }

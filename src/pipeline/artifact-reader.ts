@@ -58,17 +58,24 @@ export async function openArtifactReader(
   const decompressor = codec.createDecompressor();
   const contentSha = new Sha256Stage('content');
   const contentSize = new SizeStage('content');
-  const linked = linkStreams([source, artifactSha, artifactSize, check, decompressor, contentSha, contentSize], {
-    signal: options.signal,
-    mapError: (err, from) => {
-      if (isLifeboatError(err)) return err;
-      if (from === decompressor) return corrupt(key, messageOf(err), err);
-      return new LifeboatError('IO_ERROR', `reading artifact "${key}" from storage "${storage.name}" failed: ${messageOf(err)}`, {
-        hint: `check that ${storage.location} is reachable`,
-        cause: err,
-      });
+  const linked = linkStreams(
+    [source, artifactSha, artifactSize, check, decompressor, contentSha, contentSize],
+    {
+      signal: options.signal,
+      mapError: (err, from) => {
+        if (isLifeboatError(err)) return err;
+        if (from === decompressor) return corrupt(key, messageOf(err), err);
+        return new LifeboatError(
+          'IO_ERROR',
+          `reading artifact "${key}" from storage "${storage.name}" failed: ${messageOf(err)}`,
+          {
+            hint: `check that ${storage.location} is reachable`,
+            cause: err,
+          },
+        );
+      },
     },
-  });
+  );
   return {
     content: linked.output,
     result: () => ({
@@ -88,7 +95,11 @@ function corrupt(key: string, reason: string, cause?: unknown): LifeboatError {
 }
 
 /** A pass-through that, at the end, compares the measured artifact with the manifest's. */
-function expectationCheck(key: string, expected: ExpectedContent | undefined, measured: () => Measured): Transform {
+function expectationCheck(
+  key: string,
+  expected: ExpectedContent | undefined,
+  measured: () => Measured,
+): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       callback(null, chunk);
@@ -103,7 +114,10 @@ function expectationCheck(key: string, expected: ExpectedContent | undefined, me
           'CHECKSUM_MISMATCH',
           `artifact "${key}" does not match its manifest: expected ${expected.size} bytes sha256 ${expected.sha256}, ` +
             `read ${got.size} bytes sha256 ${got.sha256}`,
-          { hint: 'the file was altered or damaged after it was written; use another backup', details: { key } },
+          {
+            hint: 'the file was altered or damaged after it was written; use another backup',
+            details: { key },
+          },
         ),
       );
     },

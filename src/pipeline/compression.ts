@@ -63,6 +63,8 @@ export function codecFor(name: string): Codec {
  * artifacts without a manifest, such as dumps made by other tools.
  */
 export function codecForKey(key: string): string {
-  const codec = CODECS.find((candidate) => candidate.extension !== '' && key.endsWith(candidate.extension));
+  const codec = CODECS.find(
+    (candidate) => candidate.extension !== '' && key.endsWith(candidate.extension),
+  );
   return codec?.name ?? 'none';
 }

@@ -33,7 +33,10 @@ export class Sha256Stage extends Transform implements Stage {
   /** The final hex digest; asking before the end is a bug (the value would be wrong). */
   get sha256(): string {
     if (this.#digest === undefined) {
-      throw new LifeboatError('INTERNAL', `sha256 of the ${this.of} was read before the stream ended`);
+      throw new LifeboatError(
+        'INTERNAL',
+        `sha256 of the ${this.of} was read before the stream ended`,
+      );
     }
     return this.#digest;
   }

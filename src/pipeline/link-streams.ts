@@ -22,12 +22,16 @@ export interface LinkedStreams {
  * the first stream and the consumer reading the last both see the real reason (DISK_FULL,
  * ARTIFACT_CORRUPT), not "premature close". The signal aborts the whole chain with ABORTED.
  */
-export function linkStreams(streams: readonly [Readable | Duplex, ...Duplex[]], options: LinkOptions = {}): LinkedStreams {
+export function linkStreams(
+  streams: readonly [Readable | Duplex, ...Duplex[]],
+  options: LinkOptions = {},
+): LinkedStreams {
   const output = streams[streams.length - 1] as Readable | Duplex;
   let failure: Error | undefined;
   const fail = (err: unknown, source: Readable | Duplex): void => {
     if (failure !== undefined) return;
-    failure = options.mapError?.(err, source) ?? (err instanceof Error ? err : new Error(String(err)));
+    failure =
+      options.mapError?.(err, source) ?? (err instanceof Error ? err : new Error(String(err)));
     for (const stream of streams) stream.destroy(failure);
   };
   for (let i = 0; i + 1 < streams.length; i += 1) {

@@ -60,9 +60,13 @@ export class ParallelGzip extends Transform implements Stage {
     super();
     this.level = options.level ?? 6;
     if (!Number.isInteger(this.level) || this.level < 0 || this.level > 9) {
-      throw new LifeboatError('USAGE', `gzip level must be an integer from 0 to 9, got ${String(options.level)}`, {
-        hint: 'use 1 for speed, 9 for size; 6 is the default',
-      });
+      throw new LifeboatError(
+        'USAGE',
+        `gzip level must be an integer from 0 to 9, got ${String(options.level)}`,
+        {
+          hint: 'use 1 for speed, 9 for size; 6 is the default',
+        },
+      );
     }
     this.blockSize = options.blockSize ?? GZIP_BLOCK_SIZE;
     this.maxInFlight = options.maxInFlight ?? 2 * availableParallelism();
@@ -94,7 +98,13 @@ export class ParallelGzip extends Transform implements Stage {
   }
 
   result(): StageResult {
-    return { stage: 'gzip', of: 'artifact', level: this.level, blockSize: this.blockSize, members: this.#members };
+    return {
+      stage: 'gzip',
+      of: 'artifact',
+      level: this.level,
+      blockSize: this.blockSize,
+      members: this.#members,
+    };
   }
 
   async #dispatchFullBlocks(): Promise<void> {
@@ -131,7 +141,8 @@ export class ParallelGzip extends Transform implements Stage {
 
   /** Removes and returns the first `bytes` buffered bytes. */
   #take(bytes: number): Buffer {
-    const all = this.#buffered.length === 1 ? (this.#buffered[0] as Buffer) : Buffer.concat(this.#buffered);
+    const all =
+      this.#buffered.length === 1 ? (this.#buffered[0] as Buffer) : Buffer.concat(this.#buffered);
     const rest = all.subarray(bytes);
     this.#buffered = rest.length > 0 ? [rest] : [];
     this.#bufferedBytes = rest.length;

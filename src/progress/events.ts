@@ -7,7 +7,12 @@ import type { TableSummary } from '../engines/engine.js';
 export type JobEvent =
   | { readonly type: 'phase'; readonly phase: string; readonly message: string }
   | { readonly type: 'tables'; readonly total: number; readonly estimatedRows?: number }
-  | { readonly type: 'table-start'; readonly table: string; readonly index: number; readonly total: number }
+  | {
+      readonly type: 'table-start';
+      readonly table: string;
+      readonly index: number;
+      readonly total: number;
+    }
   | { readonly type: 'rows'; readonly table: string; readonly rows: number }
   | { readonly type: 'table-done'; readonly summary: TableSummary }
   | { readonly type: 'bytes'; readonly bytes: number }

@@ -32,7 +32,9 @@ export function createRenderer(output: Output, options: RendererOptions): Render
   const env = options.env ?? process.env;
   if (options.json) return jsonLinesRenderer(output);
   const interactive = output.err.isTTY === true && !env.CI && env.TERM !== 'dumb';
-  return interactive && !options.quiet ? barRenderer(output) : lineRenderer(output, options.quiet ?? false);
+  return interactive && !options.quiet
+    ? barRenderer(output)
+    : lineRenderer(output, options.quiet ?? false);
 }
 
 function jsonLinesRenderer(output: Output): Renderer {

@@ -1,11 +1,8 @@
-import { LifeboatError } from '../errors/index.js';
+import { abortedError as interrupted, type LifeboatError } from '../errors/index.js';
 
 /** The ABORTED error every storage and pipeline step reports when its signal fires. */
 export function abortedError(signal: AbortSignal): LifeboatError {
-  return new LifeboatError('ABORTED', 'operation interrupted', {
-    hint: 'nothing partial was kept; run the command again',
-    cause: signal.reason,
-  });
+  return interrupted(signal.reason);
 }
 
 /**

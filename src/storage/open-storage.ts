@@ -17,7 +17,9 @@ export type StorageConfig = LocalStorageConfig;
 type Factory<C extends StorageConfig> = (config: C, baseDir: string) => Storage;
 
 /** One factory per storage type: the only place that maps a config type to a backend. */
-const FACTORIES: { readonly [T in StorageConfig['type']]: Factory<Extract<StorageConfig, { type: T }>> } = {
+const FACTORIES: {
+  readonly [T in StorageConfig['type']]: Factory<Extract<StorageConfig, { type: T }>>;
+} = {
   local: (config, baseDir) =>
     new LocalStorage({
       name: config.name,

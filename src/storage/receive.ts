@@ -48,7 +48,9 @@ export async function receiveBody(body: Readable, options: ReceiveOptions): Prom
     throwIfAborted(signal);
     return { size, sha256: hash.digest('hex') };
   } catch (err) {
-    const mapped = signal.aborted ? abortedError(signal) : bodyError(err, options.storage, options.key);
+    const mapped = signal.aborted
+      ? abortedError(signal)
+      : bodyError(err, options.storage, options.key);
     stopBody(body, mapped);
     throw mapped;
   } finally {
@@ -59,10 +61,14 @@ export async function receiveBody(body: Readable, options: ReceiveOptions): Prom
 /** Maps a body error for the caller: LifeboatErrors pass, others become IO_ERROR. */
 export function bodyError(err: unknown, storage: string, key: string): LifeboatError {
   if (isLifeboatError(err)) return err;
-  return new LifeboatError('IO_ERROR', `upload of "${key}" to storage "${storage}" failed: ${messageOf(err)}`, {
-    hint: 'nothing partial was kept; run the command again',
-    cause: err,
-  });
+  return new LifeboatError(
+    'IO_ERROR',
+    `upload of "${key}" to storage "${storage}" failed: ${messageOf(err)}`,
+    {
+      hint: 'nothing partial was kept; run the command again',
+      cause: err,
+    },
+  );
 }
 
 /**

@@ -61,7 +61,10 @@ export interface Storage {
    * Removes what interrupted puts of dead processes left behind (hidden temporaries), for
    * storages that can have such leftovers; returns what was removed.
    */
-  cleanupPartials?(options?: { readonly maxAgeMs?: number; readonly signal?: AbortSignal }): Promise<string[]>;
+  cleanupPartials?(options?: {
+    readonly maxAgeMs?: number;
+    readonly signal?: AbortSignal;
+  }): Promise<string[]>;
 }
 
 export { isNotExist } from './not-exist.js';

@@ -1,7 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLifeboatError, type ErrorCode } from '../../src/errors/index.js';
 import { isNotExist, type Storage } from '../../src/storage/storage.js';
-import { bodyOf, failingBody, keysOf, randomData, readAll, sha256, stalledBody } from '../support/storage-bodies.js';
+import {
+  bodyOf,
+  failingBody,
+  keysOf,
+  randomData,
+  readAll,
+  sha256,
+  stalledBody,
+} from '../support/storage-bodies.js';
 
 /** What a backend's test gives the contract suite. */
 export interface StorageUnderTest {
@@ -84,10 +92,12 @@ export function runStorageContract(name: string, factory: () => Promise<StorageU
     });
 
     it('leaves nothing behind when the body fails half way', async () => {
-      const err = await storage.put('x/failed.sql', failingBody(300_000, 'the dump died'), { signal: signal() }).then(
-        () => undefined,
-        (e: unknown) => e as Error,
-      );
+      const err = await storage
+        .put('x/failed.sql', failingBody(300_000, 'the dump died'), { signal: signal() })
+        .then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
       expect(err?.message).toContain('the dump died');
       await expectNothingOf('x/failed.sql');
     });
@@ -95,12 +105,18 @@ export function runStorageContract(name: string, factory: () => Promise<StorageU
     it('fails with CHECKSUM_MISMATCH and leaves nothing when expect disagrees', async () => {
       const data = randomData(200_000);
       await expectCode(
-        storage.put('bad.sql', bodyOf(data), { signal: signal(), expect: () => ({ size: data.length, sha256: '0'.repeat(64) }) }),
+        storage.put('bad.sql', bodyOf(data), {
+          signal: signal(),
+          expect: () => ({ size: data.length, sha256: '0'.repeat(64) }),
+        }),
         'CHECKSUM_MISMATCH',
       );
       await expectNothingOf('bad.sql');
       await expectCode(
-        storage.put('bad.sql', bodyOf(data), { signal: signal(), expect: () => ({ size: data.length + 1, sha256: sha256(data) }) }),
+        storage.put('bad.sql', bodyOf(data), {
+          signal: signal(),
+          expect: () => ({ size: data.length + 1, sha256: sha256(data) }),
+        }),
         'CHECKSUM_MISMATCH',
       );
       await expectNothingOf('bad.sql');
@@ -123,7 +139,10 @@ export function runStorageContract(name: string, factory: () => Promise<StorageU
       await expectCode(put, 'ABORTED');
       expect(body.destroyed).toBe(true);
       await expectNothingOf('aborted.sql');
-      await expectCode(storage.put('early.sql', bodyOf(Buffer.from('x')), { signal: AbortSignal.abort() }), 'ABORTED');
+      await expectCode(
+        storage.put('early.sql', bodyOf(Buffer.from('x')), { signal: AbortSignal.abort() }),
+        'ABORTED',
+      );
       await expectNothingOf('early.sql');
     });
 
@@ -135,15 +154,24 @@ export function runStorageContract(name: string, factory: () => Promise<StorageU
       }
       // A few at a time: as fast as the backend allows, without opening 1200 files at once.
       for (let i = 0; i < keys.length; i += 50) {
-        await Promise.all(keys.slice(i, i + 50).map((key) => storage.put(key, bodyOf(Buffer.from(key)), { signal: signal() })));
+        await Promise.all(
+          keys
+            .slice(i, i + 50)
+            .map((key) => storage.put(key, bodyOf(Buffer.from(key)), { signal: signal() })),
+        );
       }
       expect(await keysOf(storage.list(''))).toEqual([...keys].sort());
       expect((await keysOf(storage.list('alpha/'))).length).toBe(400);
       expect((await keysOf(storage.list('beta/'))).length).toBe(400);
-      expect(await keysOf(storage.list('beta/deep/obj-000'))).toEqual(['beta/deep/obj-0001', 'beta/deep/obj-0004', 'beta/deep/obj-0007']);
+      expect(await keysOf(storage.list('beta/deep/obj-000'))).toEqual([
+        'beta/deep/obj-0001',
+        'beta/deep/obj-0004',
+        'beta/deep/obj-0007',
+      ]);
       expect(await keysOf(storage.list('gam'))).toHaveLength(400);
       expect(await keysOf(storage.list('delta/'))).toEqual([]);
-      for await (const info of storage.list('alpha/obj-0003')) expect(info.size).toBe('alpha/obj-0003'.length);
+      for await (const info of storage.list('alpha/obj-0003'))
+        expect(info.size).toBe('alpha/obj-0003'.length);
     });
 
     it('reports missing objects as not existing and removes them quietly', async () => {
@@ -164,7 +192,16 @@ export function runStorageContract(name: string, factory: () => Promise<StorageU
     });
 
     it('rejects keys that escape or hide', async () => {
-      for (const key of ['', '../x', 'a/../../x', '/etc/passwd', 'a//b', '.hidden', 'a/.partial', 'a\\b']) {
+      for (const key of [
+        '',
+        '../x',
+        'a/../../x',
+        '/etc/passwd',
+        'a//b',
+        '.hidden',
+        'a/.partial',
+        'a\\b',
+      ]) {
         await expectCode(storage.put(key, bodyOf(Buffer.from('x')), { signal: signal() }), 'USAGE');
         await expectCode(storage.get(key), 'USAGE');
       }

@@ -1,4 +1,11 @@
-import { copyFileSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,10 +42,14 @@ describe('damaged artifacts', () => {
   };
 
   it('reports a truncated artifact as corrupt', async () => {
-    const name = damaged('truncated.sql.gz', (p) => truncateSync(p, Math.floor(readFileSync(p).length / 2)));
+    const name = damaged('truncated.sql.gz', (p) =>
+      truncateSync(p, Math.floor(readFileSync(p).length / 2)),
+    );
     const res = await lifeboat(['verify', name], { cwd: dir });
     expect(res.code).toBe(5);
-    expect(res.stderr).toMatch(/error: artifact "truncated\.sql\.gz" is \d+ bytes, the manifest says \d+/);
+    expect(res.stderr).toMatch(
+      /error: artifact "truncated\.sql\.gz" is \d+ bytes, the manifest says \d+/,
+    );
   });
 
   it('reports a bit-flipped artifact as altered', async () => {
@@ -71,7 +82,9 @@ describe('damaged artifacts', () => {
     const path = join(dir, 'backups', plain);
     const sql = readFileSync(path, 'utf8');
     const at = sql.lastIndexOf('INSERT INTO');
-    const broken = Buffer.from(`${sql.slice(0, at)}INSERT INTO no_such_table VALUES(1);\n${sql.slice(at)}`);
+    const broken = Buffer.from(
+      `${sql.slice(0, at)}INSERT INTO no_such_table VALUES(1);\n${sql.slice(at)}`,
+    );
     writeFileSync(path, broken);
     const manifestPath = `${path}.manifest.json`;
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
@@ -84,7 +97,10 @@ describe('damaged artifacts', () => {
     makeAppDb(dir, 'target.db', 40);
     sqlite3(target, "INSERT INTO roles VALUES (7, 'target-only');");
     const before = sqliteDump(target);
-    const res = await lifeboat(['restore', plain, '--to', 'sqlite:./target.db', '--force', '--no-safety-backup'], { cwd: dir });
+    const res = await lifeboat(
+      ['restore', plain, '--to', 'sqlite:./target.db', '--force', '--no-safety-backup'],
+      { cwd: dir },
+    );
     expect(res.code).toBe(9);
     expect(res.stderr).toMatch(/error: restore failed at statement \d+/);
     expect(sqliteDump(target)).toBe(before);
@@ -95,11 +111,17 @@ describe('damaged artifacts', () => {
     const path = join(dir, 'backups', plain);
     const sql = readFileSync(path, 'utf8');
     // Change one digit inside the data: valid SQL, different content.
-    writeFileSync(path, sql.replace("'user1@example.com'", "'user7@example.com'").replace('user2000@', 'user2001@'));
+    writeFileSync(
+      path,
+      sql.replace("'user1@example.com'", "'user7@example.com'").replace('user2000@', 'user2001@'),
+    );
     const target = join(dir, 'target2.db');
     makeAppDb(dir, 'target2.db', 40);
     const before = sqliteDump(target);
-    const res = await lifeboat(['restore', plain, '--to', 'sqlite:./target2.db', '--force', '--no-safety-backup'], { cwd: dir });
+    const res = await lifeboat(
+      ['restore', plain, '--to', 'sqlite:./target2.db', '--force', '--no-safety-backup'],
+      { cwd: dir },
+    );
     expect(res.code).not.toBe(0);
     expect(sqliteDump(target)).toBe(before);
   });
@@ -114,7 +136,9 @@ describe('interrupted and concurrent backups', () => {
 
   it('kill -9 at any point never leaves an artifact that lists or restores as valid', async () => {
     for (const delayMs of [50, 150, 300, 500, 800, 1200]) {
-      const child = startLifeboat(['backup', 'sqlite:./app.db', '--compress', 'none'], { cwd: dir });
+      const child = startLifeboat(['backup', 'sqlite:./app.db', '--compress', 'none'], {
+        cwd: dir,
+      });
       const done = collect(child);
       await sleep(delayMs);
       child.kill('SIGKILL');
@@ -130,7 +154,9 @@ describe('interrupted and concurrent backups', () => {
     }
     // Visible files are only complete artifacts and their manifests; temporaries are hidden.
     const visible = readdirSync(join(dir, 'backups')).filter((f) => !f.startsWith('.'));
-    expect(visible.filter((f) => !f.endsWith('.manifest.json')).sort()).toEqual(listed.map((a) => a.artifact).sort());
+    expect(visible.filter((f) => !f.endsWith('.manifest.json')).sort()).toEqual(
+      listed.map((a) => a.artifact).sort(),
+    );
     // The next backup cleans up the dead runs' temporaries.
     const next = await lifeboat(['backup', 'sqlite:./app.db', '--compress', 'none'], { cwd: dir });
     expect(next.code).toBe(0);

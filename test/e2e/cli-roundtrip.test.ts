@@ -17,7 +17,10 @@ describe('lifeboat CLI round trip (SQLite, local storage)', () => {
     const res = await lifeboat(['backup', 'sqlite:./app.db', '--json'], { cwd: dir });
     expect(res.stderr).not.toContain('error:');
     expect(res.code).toBe(0);
-    const out = JSON.parse(res.stdout) as { artifact: string; tables: { name: string; rows: number }[] };
+    const out = JSON.parse(res.stdout) as {
+      artifact: string;
+      tables: { name: string; rows: number }[];
+    };
     artifact = out.artifact;
   });
 
@@ -25,7 +28,9 @@ describe('lifeboat CLI round trip (SQLite, local storage)', () => {
     expect(artifact).toMatch(/^app_\d{4}-\d\d-\d\d_\d{6}\.sql\.gz$/);
     const files = readdirSync(join(dir, 'backups')).sort();
     expect(files).toEqual([artifact, `${artifact}.manifest.json`]);
-    const manifest = JSON.parse(readFileSync(join(dir, 'backups', `${artifact}.manifest.json`), 'utf8'));
+    const manifest = JSON.parse(
+      readFileSync(join(dir, 'backups', `${artifact}.manifest.json`), 'utf8'),
+    );
     expect(manifest.engine).toBe('sqlite');
     expect(manifest.tables.find((t: { name: string }) => t.name === 'users').rows).toBe(499);
   });
@@ -33,7 +38,9 @@ describe('lifeboat CLI round trip (SQLite, local storage)', () => {
   it('lists, inspects and verifies (file and deep) the artifact', async () => {
     const list = await lifeboat(['list', '--json'], { cwd: dir });
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout).artifacts.map((a: { artifact: string }) => a.artifact)).toEqual([artifact]);
+    expect(JSON.parse(list.stdout).artifacts.map((a: { artifact: string }) => a.artifact)).toEqual([
+      artifact,
+    ]);
 
     const inspect = await lifeboat(['inspect', artifact], { cwd: dir });
     expect(inspect.code).toBe(0);
@@ -50,7 +57,9 @@ describe('lifeboat CLI round trip (SQLite, local storage)', () => {
   });
 
   it('restores into a new database identical to the source (sqlite3 .dump byte-identical)', async () => {
-    const res = await lifeboat(['restore', artifact, '--to', 'sqlite:./copy.db', '--force'], { cwd: dir });
+    const res = await lifeboat(['restore', artifact, '--to', 'sqlite:./copy.db', '--force'], {
+      cwd: dir,
+    });
     expect(res.stderr).not.toContain('error:');
     expect(res.code).toBe(0);
     expect(sqliteDump(join(dir, 'copy.db'))).toBe(sqliteDump(source));
@@ -69,7 +78,9 @@ describe('lifeboat CLI round trip (SQLite, local storage)', () => {
     copyFileSync(source, target);
     sqlite3(target, "INSERT INTO roles VALUES (3, 'extra');");
     const before = sqliteDump(target);
-    const res = await lifeboat(['restore', artifact, '--to', 'sqlite:./dry.db', '--dry-run'], { cwd: dir });
+    const res = await lifeboat(['restore', artifact, '--to', 'sqlite:./dry.db', '--dry-run'], {
+      cwd: dir,
+    });
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/roles\s+replace\s+3\s+2/);
     expect(res.stdout).toContain('dry run');
@@ -91,13 +102,19 @@ describe('lifeboat CLI round trip (SQLite, local storage)', () => {
     const target = join(dir, 'safety.db');
     copyFileSync(source, target);
     sqlite3(target, "INSERT INTO roles VALUES (9, 'only-in-target');");
-    const res = await lifeboat(['restore', artifact, '--to', 'sqlite:./safety.db', '--force', '--json'], { cwd: dir });
+    const res = await lifeboat(
+      ['restore', artifact, '--to', 'sqlite:./safety.db', '--force', '--json'],
+      { cwd: dir },
+    );
     expect(res.code).toBe(0);
     const out = JSON.parse(res.stdout);
     expect(out.safetyBackup).toMatch(/^safety_.*_pre-restore\.sql\.gz$/);
     expect(sqliteDump(target)).toBe(sqliteDump(source));
     // The safety backup holds what the target had, and restores it.
-    const back = await lifeboat(['restore', out.safetyBackup, '--to', 'sqlite:./safety.db', '--force', '--no-safety-backup'], { cwd: dir });
+    const back = await lifeboat(
+      ['restore', out.safetyBackup, '--to', 'sqlite:./safety.db', '--force', '--no-safety-backup'],
+      { cwd: dir },
+    );
     expect(back.code).toBe(0);
     expect(sqlite3(target, 'SELECT name FROM roles WHERE id = 9;').trim()).toBe('only-in-target');
   });
@@ -106,7 +123,19 @@ describe('lifeboat CLI round trip (SQLite, local storage)', () => {
     const target = join(dir, 'partial.db');
     copyFileSync(source, target);
     sqlite3(target, "DELETE FROM notes; UPDATE roles SET name = 'changed';");
-    const res = await lifeboat(['restore', artifact, '--to', 'sqlite:./partial.db', '--tables', 'notes', '--force', '--no-safety-backup'], { cwd: dir });
+    const res = await lifeboat(
+      [
+        'restore',
+        artifact,
+        '--to',
+        'sqlite:./partial.db',
+        '--tables',
+        'notes',
+        '--force',
+        '--no-safety-backup',
+      ],
+      { cwd: dir },
+    );
     expect(res.stderr).not.toContain('error:');
     expect(res.code).toBe(0);
     expect(sqlite3(target, 'SELECT count(*) FROM notes;').trim()).toBe('4');
@@ -114,7 +143,9 @@ describe('lifeboat CLI round trip (SQLite, local storage)', () => {
   });
 
   it('names the available artifacts when the one asked for does not exist', async () => {
-    const res = await lifeboat(['restore', 'app_1999-01-01_000000.sql.gz', '--force'], { cwd: dir });
+    const res = await lifeboat(['restore', 'app_1999-01-01_000000.sql.gz', '--force'], {
+      cwd: dir,
+    });
     expect(res.code).toBe(5);
     expect(res.stderr).toContain('error: no artifact named "app_1999-01-01_000000.sql.gz"');
     expect(res.stderr).toContain(artifact);
@@ -129,7 +160,9 @@ describe('lifeboat CLI round trip (SQLite, local storage)', () => {
     rmSync(join(dir, '.lifeboat'), { recursive: true });
     const list = await lifeboat(['list', '--json'], { cwd: dir, env: cleanEnv() });
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout).artifacts.map((a: { artifact: string }) => a.artifact)).toContain(artifact);
+    expect(
+      JSON.parse(list.stdout).artifacts.map((a: { artifact: string }) => a.artifact),
+    ).toContain(artifact);
     expect(existsSync(join(dir, '.lifeboat'))).toBe(true);
   });
 });

@@ -14,7 +14,14 @@ import { sqlite3, sqliteDump } from '../support/sqlite-cli.js';
 async function context(dir: string): Promise<JobContext & { close(): void }> {
   const config = await loadConfig({ cwd: dir, env: {} });
   const catalog = Catalog.open(config.catalog.path);
-  return { config, cwd: dir, catalog, signal: new AbortController().signal, events: () => undefined, close: () => catalog.close() };
+  return {
+    config,
+    cwd: dir,
+    catalog,
+    signal: new AbortController().signal,
+    events: () => undefined,
+    close: () => catalog.close(),
+  };
 }
 
 describe('restore confirmation', () => {
@@ -48,7 +55,11 @@ describe('restore confirmation', () => {
       expect(isLifeboatError(error, 'CONFIRMATION_DECLINED')).toBe(true);
       expect(sqliteDump(join(dir, 'prod.db'))).toBe(before);
 
-      const done = await runRestore(ctx, { artifact, to: 'prod', confirm: async (_plan, expected) => expected === 'prod' });
+      const done = await runRestore(ctx, {
+        artifact,
+        to: 'prod',
+        confirm: async (_plan, expected) => expected === 'prod',
+      });
       expect(done.status).toBe('succeeded');
       expect(sqlite3(join(dir, 'prod.db'), 'SELECT count(*) FROM users;').trim()).toBe('49');
     } finally {

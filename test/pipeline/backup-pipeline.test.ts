@@ -17,9 +17,18 @@ import { feed, sha256sum, sqlText } from './pipeline-helpers.js';
 const signal = (): AbortSignal => new AbortController().signal;
 
 /** Runs a backup of `text` into `storage` the way the backup job does. */
-async function backUp(storage: Storage, key: string, text: string, compression = 'gzip', sig = signal()) {
+async function backUp(
+  storage: Storage,
+  key: string,
+  text: string,
+  compression = 'gzip',
+  sig = signal(),
+) {
   const p = buildBackupPipeline({ compression, signal: sig, blockSize: 64 * 1024 });
-  const [put] = await Promise.all([storage.put(key, p.output, { signal: sig, expect: () => p.artifactHash() }), feed(p.input, text)]);
+  const [put] = await Promise.all([
+    storage.put(key, p.output, { signal: sig, expect: () => p.artifactHash() }),
+    feed(p.input, text),
+  ]);
   await p.done();
   return { p, put };
 }
@@ -45,13 +54,23 @@ describe('backup pipeline into storage', () => {
     expect(p.results()).toEqual([
       { stage: 'sha256', of: 'content', sha256: p.contentHash().sha256 },
       { stage: 'size', of: 'content', bytes: text.length },
-      { stage: 'gzip', of: 'artifact', level: 6, blockSize: 65536, members: Math.ceil(text.length / 65536) },
+      {
+        stage: 'gzip',
+        of: 'artifact',
+        level: 6,
+        blockSize: 65536,
+        members: Math.ceil(text.length / 65536),
+      },
       { stage: 'sha256', of: 'artifact', sha256: artifact.sha256 },
       { stage: 'size', of: 'artifact', bytes: artifact.size },
     ]);
     expect(p.codec.extension).toBe('.gz');
 
-    const reader = await openArtifactReader(sut.storage, 'app/a.sql.gz', { compression: 'gzip', signal: signal(), expected: artifact });
+    const reader = await openArtifactReader(sut.storage, 'app/a.sql.gz', {
+      compression: 'gzip',
+      signal: signal(),
+      expected: artifact,
+    });
     expect((await readAll(reader.content)).toString()).toBe(text);
     expect(reader.result()).toEqual({ complete: true, artifact, content: p.contentHash() });
   });
@@ -63,7 +82,10 @@ describe('backup pipeline into storage', () => {
     expect(p.results()[2]).toEqual({ stage: 'none', of: 'artifact' });
     expect(p.artifactHash()).toEqual(p.contentHash());
     expect((await readAll(await storage.get('a.sql'))).toString()).toBe(text);
-    const reader = await openArtifactReader(storage, 'a.sql', { compression: 'none', signal: signal() });
+    const reader = await openArtifactReader(storage, 'a.sql', {
+      compression: 'none',
+      signal: signal(),
+    });
     expect((await readAll(reader.content)).toString()).toBe(text);
   });
 
@@ -78,7 +100,9 @@ describe('backup pipeline into storage', () => {
     ]);
     for (const result of results) {
       expect(result.status).toBe('rejected');
-      expect(String((result as PromiseRejectedResult).reason)).toContain('stream cut after 50000 bytes');
+      expect(String((result as PromiseRejectedResult).reason)).toContain(
+        'stream cut after 50000 bytes',
+      );
     }
     expect(await keysFrom(inner)).toEqual([]);
   });
@@ -95,7 +119,10 @@ describe('backup pipeline into storage', () => {
     const storage = new MemoryStorage({ name: 'm' });
     const controller = new AbortController();
     const p = buildBackupPipeline({ compression: 'gzip', signal: controller.signal });
-    const put = storage.put('a.sql.gz', p.output, { signal: controller.signal, expect: () => p.artifactHash() });
+    const put = storage.put('a.sql.gz', p.output, {
+      signal: controller.signal,
+      expect: () => p.artifactHash(),
+    });
     const endless = Readable.from(
       (async function* () {
         for (;;) {
@@ -117,7 +144,10 @@ describe('backup pipeline into storage', () => {
     const block = Buffer.from(sqlText(64 * 1024).slice(0, 64 * 1024));
     const p = buildBackupPipeline({ compression: 'gzip', level: 1, signal: signal() });
     let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)), 5);
+    const sampler = setInterval(
+      () => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)),
+      5,
+    );
     const before = process.memoryUsage().arrayBuffers;
     const source = Readable.from(
       (function* () {
@@ -139,15 +169,32 @@ describe('backup pipeline into storage', () => {
 });
 
 describe('reading artifacts', () => {
-  async function stored(): Promise<{ inner: MemoryStorage; text: string; artifact: { size: number; sha256: string }; gz: Buffer }> {
+  async function stored(): Promise<{
+    inner: MemoryStorage;
+    text: string;
+    artifact: { size: number; sha256: string };
+    gz: Buffer;
+  }> {
     const inner = new MemoryStorage({ name: 'm' });
     const text = sqlText(400_000);
     const { p } = await backUp(inner, 'a.sql.gz', text);
-    return { inner, text, artifact: p.artifactHash(), gz: await readAll(await inner.get('a.sql.gz')) };
+    return {
+      inner,
+      text,
+      artifact: p.artifactHash(),
+      gz: await readAll(await inner.get('a.sql.gz')),
+    };
   }
 
-  async function readWith(storage: Storage, expected?: { size: number; sha256: string }): Promise<{ err: unknown; data: Buffer }> {
-    const reader = await openArtifactReader(storage, 'a.sql.gz', { compression: 'gzip', signal: signal(), ...(expected ? { expected } : {}) });
+  async function readWith(
+    storage: Storage,
+    expected?: { size: number; sha256: string },
+  ): Promise<{ err: unknown; data: Buffer }> {
+    const reader = await openArtifactReader(storage, 'a.sql.gz', {
+      compression: 'gzip',
+      signal: signal(),
+      ...(expected ? { expected } : {}),
+    });
     const chunks: Buffer[] = [];
     try {
       for await (const chunk of reader.content) chunks.push(chunk as Buffer);
@@ -160,7 +207,9 @@ describe('reading artifacts', () => {
 
   it('reports a file cut inside a member as ARTIFACT_CORRUPT', async () => {
     const { inner, gz } = await stored();
-    const { err } = await readWith(new FaultyStorage(inner, { truncateReadAt: Math.floor(gz.length / 2) + 7 }));
+    const { err } = await readWith(
+      new FaultyStorage(inner, { truncateReadAt: Math.floor(gz.length / 2) + 7 }),
+    );
     expect(isLifeboatError(err, 'ARTIFACT_CORRUPT'), String(err)).toBe(true);
     expect((err as Error).message).toBe('artifact "a.sql.gz" is corrupt: unexpected end of file');
     expect((err as { hint?: string }).hint).toBeTruthy();
@@ -172,13 +221,18 @@ describe('reading artifacts', () => {
     const { inner, gz } = await stored();
     for (const offset of [100, Math.floor(gz.length / 3), gz.length - 6]) {
       const { err } = await readWith(new FaultyStorage(inner, { flipBit: { offset, bit: 2 } }));
-      expect(isLifeboatError(err, 'ARTIFACT_CORRUPT'), `offset ${offset}: ${String(err)}`).toBe(true);
+      expect(isLifeboatError(err, 'ARTIFACT_CORRUPT'), `offset ${offset}: ${String(err)}`).toBe(
+        true,
+      );
     }
   });
 
   it('catches what gzip cannot see (cut between members, flipped header byte) with expected', async () => {
     const { inner, artifact, text } = await stored();
-    const firstMember = (await inner.get('a.sql.gz').then(readAll)).indexOf(Buffer.from([0x1f, 0x8b, 0x08]), 10);
+    const firstMember = (await inner.get('a.sql.gz').then(readAll)).indexOf(
+      Buffer.from([0x1f, 0x8b, 0x08]),
+      10,
+    );
     const boundary = new FaultyStorage(inner, { truncateReadAt: firstMember });
     // gzip alone reads a shorter, valid file: only the manifest's hash can tell.
     const silent = await readWith(boundary);
@@ -194,16 +248,28 @@ describe('reading artifacts', () => {
 
   it('reports a storage read failure as it is and a missing key as not found', async () => {
     const { inner } = await stored();
-    await expect(openArtifactReader(inner, 'missing.sql.gz', { compression: 'gzip', signal: signal() })).rejects.toSatisfy(isNotExist);
-    await expect(openArtifactReader(new FaultyStorage(inner, { failGet: 1 }), 'a.sql.gz', { compression: 'gzip', signal: signal() })).rejects.toThrow('injected fault');
-    await expect(openArtifactReader(inner, 'a.sql.gz', { compression: 'zstd', signal: signal() })).rejects.toThrow(
+    await expect(
+      openArtifactReader(inner, 'missing.sql.gz', { compression: 'gzip', signal: signal() }),
+    ).rejects.toSatisfy(isNotExist);
+    await expect(
+      openArtifactReader(new FaultyStorage(inner, { failGet: 1 }), 'a.sql.gz', {
+        compression: 'gzip',
+        signal: signal(),
+      }),
+    ).rejects.toThrow('injected fault');
+    await expect(
+      openArtifactReader(inner, 'a.sql.gz', { compression: 'zstd', signal: signal() }),
+    ).rejects.toThrow(
       expect.objectContaining({ code: 'USAGE', message: 'unknown compression "zstd"' }),
     );
   });
 
   it('hands content to an async consumer and measures the artifact', async () => {
     const { inner, artifact, text } = await stored();
-    const reader = await openArtifactReader(inner, 'a.sql.gz', { compression: 'gzip', signal: signal() });
+    const reader = await openArtifactReader(inner, 'a.sql.gz', {
+      compression: 'gzip',
+      signal: signal(),
+    });
     let size = 0;
     for await (const chunk of reader.content as AsyncIterable<Buffer>) size += chunk.length;
     expect(size).toBe(text.length);

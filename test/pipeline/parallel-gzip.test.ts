@@ -8,7 +8,10 @@ import { feed, sqlText, tempFile } from './pipeline-helpers.js';
 
 const gzipAsync = promisify(gzip);
 
-async function gzipAll(text: string, options: ConstructorParameters<typeof ParallelGzip>[0]): Promise<{ gz: Buffer; stage: ParallelGzip }> {
+async function gzipAll(
+  text: string,
+  options: ConstructorParameters<typeof ParallelGzip>[0],
+): Promise<{ gz: Buffer; stage: ParallelGzip }> {
   const stage = new ParallelGzip(options);
   const [gz] = await Promise.all([readAll(stage), feed(stage, text)]);
   return { gz, stage };
@@ -37,7 +40,13 @@ describe('ParallelGzip', () => {
     const text = sqlText(3 * 1024 * 1024);
     const { gz, stage } = await gzipAll(text, { blockSize: 64 * 1024 });
     const members = Math.ceil(text.length / (64 * 1024));
-    expect(stage.result()).toEqual({ stage: 'gzip', of: 'artifact', level: 6, blockSize: 65536, members });
+    expect(stage.result()).toEqual({
+      stage: 'gzip',
+      of: 'artifact',
+      level: 6,
+      blockSize: 65536,
+      members,
+    });
     const path = tempFile('dump.sql.gz', gz);
     execFileSync('gunzip', ['-t', path]);
     expect(execFileSync('gunzip', ['-c', path], { maxBuffer: 64 << 20 }).toString()).toBe(text);
@@ -60,16 +69,25 @@ describe('ParallelGzip', () => {
     expect(best[8]).toBe(2);
     expect(best.length).toBeLessThan(fast.length);
     expect(best.length).toBe(gzipSync(Buffer.from(text), { level: 9 }).length);
-    expect(() => new ParallelGzip({ level: 10 })).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(() => new ParallelGzip({ level: 10 })).toThrow(
+      expect.objectContaining({ code: 'USAGE' }),
+    );
   });
 
   it('compresses several blocks at once', async () => {
     const counter = countingCompress();
     const text = sqlText(8 * 1024 * 1024);
-    const stage = new ParallelGzip({ blockSize: 256 * 1024, maxInFlight: 4, compress: counter.compress });
+    const stage = new ParallelGzip({
+      blockSize: 256 * 1024,
+      maxInFlight: 4,
+      compress: counter.compress,
+    });
     // One big write: its blocks are dispatched before any compression can report back (those
     // callbacks come from the thread pool on a later turn), so this does not depend on timing.
-    const [gz] = await Promise.all([readAll(stage), new Promise((resolve) => stage.end(Buffer.from(text), () => resolve(undefined)))]);
+    const [gz] = await Promise.all([
+      readAll(stage),
+      new Promise((resolve) => stage.end(Buffer.from(text), () => resolve(undefined))),
+    ]);
     expect(counter.max()).toBe(4);
     expect(gunzipSync(gz).toString()).toBe(text);
   });
@@ -93,7 +111,10 @@ describe('ParallelGzip', () => {
     const output = readAll(stage);
     let accepted = 0;
     const blocks = Array.from({ length: 50 }, (_, i) => Buffer.alloc(1024, i));
-    const writes = blocks.map((block) => new Promise<void>((resolve) => stage.write(block, () => resolve(void (accepted += 1)))));
+    const writes = blocks.map(
+      (block) =>
+        new Promise<void>((resolve) => stage.write(block, () => resolve(void (accepted += 1)))),
+    );
     await new Promise((resolve) => setTimeout(resolve, 20));
     // Three blocks compress; the write of the fourth waits for a slot, so input stops there.
     expect(started).toBe(3);
@@ -126,6 +147,8 @@ describe('ParallelGzip', () => {
       throw new Error('thread pool exploded');
     };
     const stage = new ParallelGzip({ blockSize: 100, compress: failing });
-    await expect(Promise.all([readAll(stage), feed(stage, sqlText(10_000))])).rejects.toThrow('thread pool exploded');
+    await expect(Promise.all([readAll(stage), feed(stage, sqlText(10_000))])).rejects.toThrow(
+      'thread pool exploded',
+    );
   });
 });

@@ -10,7 +10,9 @@ describe('FaultyStorage', () => {
   it('fails exactly the Nth put and get', async () => {
     const storage = new FaultyStorage(new MemoryStorage({ name: 'm' }), { failPut: 2, failGet: 1 });
     await storage.put('a', bodyOf(Buffer.from('a')), { signal: signal() });
-    await expect(storage.put('b', bodyOf(Buffer.from('b')), { signal: signal() })).rejects.toThrow('injected fault: put "b" (call 2) failed');
+    await expect(storage.put('b', bodyOf(Buffer.from('b')), { signal: signal() })).rejects.toThrow(
+      'injected fault: put "b" (call 2) failed',
+    );
     await storage.put('c', bodyOf(Buffer.from('c')), { signal: signal() });
     expect(await keysOf(storage.list(''))).toEqual(['a', 'c']);
     await expect(storage.get('a')).rejects.toThrow('injected fault');
@@ -20,7 +22,9 @@ describe('FaultyStorage', () => {
   it('cuts a put with an error: nothing is stored', async () => {
     const inner = new MemoryStorage({ name: 'm' });
     const storage = new FaultyStorage(inner, { cutPut: { afterBytes: 1000, how: 'error' } });
-    const err = await storage.put('k', bodyOf(randomData(5000), 100), { signal: signal() }).catch((e: unknown) => e);
+    const err = await storage
+      .put('k', bodyOf(randomData(5000), 100), { signal: signal() })
+      .catch((e: unknown) => e);
     expect(isLifeboatError(err, 'IO_ERROR')).toBe(true);
     expect(await keysOf(inner.list(''))).toEqual([]);
   });
@@ -31,8 +35,13 @@ describe('FaultyStorage', () => {
     const data = randomData(5000);
     const short = await storage.put('k', bodyOf(data, 300), { signal: signal() });
     expect(short.size).toBe(1000);
-    const expect_ = (): { size: number; sha256: string } => ({ size: data.length, sha256: sha256(data) });
-    const err = await storage.put('k2', bodyOf(data, 300), { signal: signal(), expect: expect_ }).catch((e: unknown) => e);
+    const expect_ = (): { size: number; sha256: string } => ({
+      size: data.length,
+      sha256: sha256(data),
+    });
+    const err = await storage
+      .put('k2', bodyOf(data, 300), { signal: signal(), expect: expect_ })
+      .catch((e: unknown) => e);
     expect(isLifeboatError(err, 'CHECKSUM_MISMATCH')).toBe(true);
     expect(await keysOf(inner.list(''))).toEqual(['k']);
   });
@@ -41,7 +50,9 @@ describe('FaultyStorage', () => {
     const inner = new MemoryStorage({ name: 'm' });
     const data = randomData(200_000);
     await inner.put('k', bodyOf(data), { signal: signal() });
-    const flipped = await readAll(await new FaultyStorage(inner, { flipBit: { offset: 100_000, bit: 3 } }).get('k'));
+    const flipped = await readAll(
+      await new FaultyStorage(inner, { flipBit: { offset: 100_000, bit: 3 } }).get('k'),
+    );
     expect(flipped.length).toBe(data.length);
     const diff = [...flipped.keys()].filter((i) => flipped[i] !== data[i]);
     expect(diff).toEqual([100_000]);

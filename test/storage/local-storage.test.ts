@@ -9,7 +9,11 @@ import { buildBackupPipeline } from '../../src/pipeline/backup-pipeline.js';
 import { LocalStorage } from '../../src/storage/local/local-storage.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import { bodyOf, keysOf, randomData, sha256 } from '../support/storage-bodies.js';
-import { filesUnder, localStorageUnderTest, type LocalUnderTest } from '../support/storage-local.js';
+import {
+  filesUnder,
+  localStorageUnderTest,
+  type LocalUnderTest,
+} from '../support/storage-local.js';
 
 const signal = (): AbortSignal => new AbortController().signal;
 
@@ -30,11 +34,17 @@ describe('LocalStorage on a full disk', () => {
     const storage = new LocalStorage({ name: 'tiny', path: join(mountPoint, 'backups') });
     const small = randomData(10_000);
     await storage.put('app/small.sql', bodyOf(small), { signal: signal() });
-    const err = await storage.put('app/big.sql', bodyOf(randomData(2 * 1024 * 1024)), { signal: signal() }).catch((e: unknown) => e);
+    const err = await storage
+      .put('app/big.sql', bodyOf(randomData(2 * 1024 * 1024)), { signal: signal() })
+      .catch((e: unknown) => e);
     expect(isLifeboatError(err, 'DISK_FULL'), String(err)).toBe(true);
-    expect((err as Error).message).toBe(`no space left on device while writing "${join(mountPoint, 'backups', 'app', 'big.sql')}"`);
+    expect((err as Error).message).toBe(
+      `no space left on device while writing "${join(mountPoint, 'backups', 'app', 'big.sql')}"`,
+    );
     expect(await filesUnder(join(mountPoint, 'backups'))).toEqual(['app/small.sql']);
-    expect(sha256(await readFile(join(mountPoint, 'backups', 'app', 'small.sql')))).toBe(sha256(small));
+    expect(sha256(await readFile(join(mountPoint, 'backups', 'app', 'small.sql')))).toBe(
+      sha256(small),
+    );
   });
 });
 
@@ -68,8 +78,15 @@ describe('LocalStorage files', () => {
     await utimes(oldMine, twoDaysAgo, twoDaysAgo);
     expect(await keysOf(storage.list(''))).toEqual(['app/a.sql']);
     const removed = await storage.cleanupPartials();
-    expect(removed.sort()).toEqual(['app/.b.sql.999999999.abcdef.partial', `app/.d.sql.${process.pid}.0123ab.partial`]);
-    expect(await filesUnder(root)).toEqual(['app/.c.sql.' + process.pid + '.abcdef.partial', 'app/.keep-me', 'app/a.sql']);
+    expect(removed.sort()).toEqual([
+      'app/.b.sql.999999999.abcdef.partial',
+      `app/.d.sql.${process.pid}.0123ab.partial`,
+    ]);
+    expect(await filesUnder(root)).toEqual([
+      'app/.c.sql.' + process.pid + '.abcdef.partial',
+      'app/.keep-me',
+      'app/a.sql',
+    ]);
   });
 
   it('cleans up nothing in a storage that does not exist yet', async () => {
@@ -83,7 +100,9 @@ describe('LocalStorage files', () => {
     await mkdir(join(root, '..'), { recursive: true });
     await writeFile(join(root, '..', 'file'), 'x');
     const storage = new LocalStorage({ name: 'bad', path: join(root, '..', 'file', 'sub') });
-    const err = await storage.put('k', bodyOf(Buffer.from('x')), { signal: signal() }).catch((e: unknown) => e);
+    const err = await storage
+      .put('k', bodyOf(Buffer.from('x')), { signal: signal() })
+      .catch((e: unknown) => e);
     expect(isLifeboatError(err), String(err)).toBe(true);
     expect((err as Error).message).toContain(join(root, '..', 'file', 'sub', 'k'));
   });
@@ -96,12 +115,21 @@ describe('openStorage', () => {
     expect(storage.name).toBe('local');
     expect(storage.kind).toBe('local');
     expect(storage.location).toBe('/srv/app/backups');
-    expect(openStorage({ name: 'abs', type: 'local', path: '/var/b' }, '/srv/app').location).toBe('/var/b');
+    expect(openStorage({ name: 'abs', type: 'local', path: '/var/b' }, '/srv/app').location).toBe(
+      '/var/b',
+    );
   });
 
   it('rejects an unknown type with CONFIG_INVALID', () => {
-    const config = { name: 'odd', type: 'ftp', path: 'x' } as unknown as Parameters<typeof openStorage>[0];
-    expect(() => openStorage(config, '/')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: 'storage "odd" has unknown type "ftp"' }));
+    const config = { name: 'odd', type: 'ftp', path: 'x' } as unknown as Parameters<
+      typeof openStorage
+    >[0];
+    expect(() => openStorage(config, '/')).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: 'storage "odd" has unknown type "ftp"',
+      }),
+    );
   });
 });
 
@@ -120,7 +148,10 @@ describe('a backup pipeline into a full disk', () => {
     const storage = new LocalStorage({ name: 'tiny', path: mountPoint });
     const p = buildBackupPipeline({ compression: 'none', signal: signal() });
     const producer = pipeline(bodyOf(randomData(4 * 1024 * 1024)), p.input);
-    const [put, produced] = await Promise.allSettled([storage.put('a.sql', p.output, { signal: signal(), expect: () => p.artifactHash() }), producer]);
+    const [put, produced] = await Promise.allSettled([
+      storage.put('a.sql', p.output, { signal: signal(), expect: () => p.artifactHash() }),
+      producer,
+    ]);
     expect(isLifeboatError((put as PromiseRejectedResult).reason, 'DISK_FULL')).toBe(true);
     expect(isLifeboatError((produced as PromiseRejectedResult).reason, 'DISK_FULL')).toBe(true);
     expect(await filesUnder(mountPoint)).toEqual([]);

@@ -16,7 +16,8 @@ export function randomData(size: number): Buffer {
 export function bodyOf(data: Buffer, chunkSize = 64 * 1024): Readable {
   return Readable.from(
     (function* () {
-      for (let offset = 0; offset < data.length; offset += chunkSize) yield data.subarray(offset, offset + chunkSize);
+      for (let offset = 0; offset < data.length; offset += chunkSize)
+        yield data.subarray(offset, offset + chunkSize);
     })(),
     { objectMode: false },
   );
@@ -44,7 +45,8 @@ export function stalledBody(bytes: number): Readable {
 /** Reads a stream to one Buffer. */
 export async function readAll(stream: AsyncIterable<Buffer | string>): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  for await (const chunk of stream)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   return Buffer.concat(chunks);
 }
 

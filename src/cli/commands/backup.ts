@@ -5,7 +5,11 @@ import { int, list, openJobContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
 
 /** `lifeboat backup [connection]`: prints the artifact summary, or JSON with `--json`. */
-export default async function backup(rt: CommandRuntime, connection: unknown, opts: Record<string, unknown>): Promise<number> {
+export default async function backup(
+  rt: CommandRuntime,
+  connection: unknown,
+  opts: Record<string, unknown>,
+): Promise<number> {
   const ctx = await openJobContext(rt);
   try {
     const verify: 'file' | 'deep' | undefined =
@@ -28,7 +32,9 @@ export default async function backup(rt: CommandRuntime, connection: unknown, op
       const { manifest: _manifest, ...rest } = result;
       rt.printJson({ ok: true, ...rest });
     } else {
-      const verified = result.verification ? `, verified${result.verification.deep ? ' (deep)' : ''}` : '';
+      const verified = result.verification
+        ? `, verified${result.verification.deep ? ' (deep)' : ''}`
+        : '';
       rt.output.out.write(`${result.artifact}\n`);
       rt.output.err.write(
         `backed up ${result.tables.length} tables, ${formatCount(result.rows)} rows, ${formatBytes(result.size)} in ${formatDuration(result.durationMs)}${verified}\n`,

@@ -5,20 +5,33 @@ import { openJobContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
 
 /** `lifeboat catalog rebuild`: the storages are the truth; the catalog is refilled from their manifests. */
-export default async function rebuild(rt: CommandRuntime, _opts: Record<string, unknown>): Promise<number> {
+export default async function rebuild(
+  rt: CommandRuntime,
+  _opts: Record<string, unknown>,
+): Promise<number> {
   const ctx = await openJobContext(rt);
   try {
     const summary: { storage: string; artifacts: number; problems: number }[] = [];
     for (const config of resolveStorages(ctx.config, Object.keys(ctx.config.storage))) {
       const storage = openStorage(config, ctx.config.baseDir);
       const found = await scanStorage(storage, ctx.signal);
-      const good = found.flatMap((f) => ('manifest' in f ? [{ key: f.key, manifest: f.manifest }] : []));
+      const good = found.flatMap((f) =>
+        'manifest' in f ? [{ key: f.key, manifest: f.manifest }] : [],
+      );
       ctx.catalog.replaceArtifacts(storage.name, good);
-      summary.push({ storage: storage.name, artifacts: good.length, problems: found.length - good.length });
+      summary.push({
+        storage: storage.name,
+        artifacts: good.length,
+        problems: found.length - good.length,
+      });
     }
     ctx.close();
     if (rt.json) rt.printJson({ ok: true, storages: summary });
-    else for (const s of summary) rt.output.out.write(`${s.storage}: ${s.artifacts} artifacts${s.problems ? `, ${s.problems} unreadable` : ''}\n`);
+    else
+      for (const s of summary)
+        rt.output.out.write(
+          `${s.storage}: ${s.artifacts} artifacts${s.problems ? `, ${s.problems} unreadable` : ''}\n`,
+        );
     return 0;
   } finally {
     ctx.close();

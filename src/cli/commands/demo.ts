@@ -4,7 +4,10 @@ import { int } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
 
 /** `lifeboat demo`: create, back up, deep-verify, and print what happened. */
-export default async function demo(rt: CommandRuntime, opts: Record<string, unknown>): Promise<number> {
+export default async function demo(
+  rt: CommandRuntime,
+  opts: Record<string, unknown>,
+): Promise<number> {
   const result = await runDemo({
     dir: typeof opts.dir === 'string' ? opts.dir : 'lifeboat-demo',
     scale: int(opts.scale, '--scale') ?? 1,
@@ -16,7 +19,14 @@ export default async function demo(rt: CommandRuntime, opts: Record<string, unkn
   const v = b.verification;
   if (rt.json) {
     const { manifest: _m, ...backup } = b;
-    rt.printJson({ ok: true, database: result.database, databaseBytes: result.databaseBytes, tables: result.tables, rows: result.rows, backup });
+    rt.printJson({
+      ok: true,
+      database: result.database,
+      databaseBytes: result.databaseBytes,
+      tables: result.tables,
+      rows: result.rows,
+      backup,
+    });
     return 0;
   }
   const ratio = b.manifest.content.size > 0 ? (b.size / b.manifest.content.size) * 100 : 0;

@@ -3,7 +3,11 @@ import type { CommandRuntime } from '../runtime.js';
 import { table } from '../table.js';
 
 /** `lifeboat history [connection]`: operations newest first. */
-export default async function history(rt: CommandRuntime, connection: unknown, opts: Record<string, unknown>): Promise<number> {
+export default async function history(
+  rt: CommandRuntime,
+  connection: unknown,
+  opts: Record<string, unknown>,
+): Promise<number> {
   const ctx = await openJobContext(rt);
   try {
     const records = ctx.catalog.history({
@@ -28,7 +32,12 @@ export default async function history(rt: CommandRuntime, connection: unknown, o
       r.user ?? '-',
       r.error ? `${r.error.code}: ${r.error.message}` : '',
     ]);
-    rt.output.out.write(table(['STARTED (UTC)', 'OPERATION', 'CONNECTION', 'STATUS', 'ARTIFACT', 'USER', 'ERROR'], rows));
+    rt.output.out.write(
+      table(
+        ['STARTED (UTC)', 'OPERATION', 'CONNECTION', 'STATUS', 'ARTIFACT', 'USER', 'ERROR'],
+        rows,
+      ),
+    );
     return 0;
   } finally {
     ctx.close();

@@ -6,7 +6,11 @@ import type { CommandRuntime } from '../runtime.js';
 import { table } from '../table.js';
 
 /** `lifeboat inspect <artifact>`: the manifest, readable (or as stored with `--json`). */
-export default async function inspect(rt: CommandRuntime, ref: unknown, _opts: Record<string, unknown>): Promise<number> {
+export default async function inspect(
+  rt: CommandRuntime,
+  ref: unknown,
+  _opts: Record<string, unknown>,
+): Promise<number> {
   const ctx = await openJobContext(rt);
   try {
     const located = await locateArtifact(ctx, String(ref));
@@ -22,7 +26,12 @@ export default async function inspect(rt: CommandRuntime, ref: unknown, _opts: R
       return 0;
     }
     const rows = m.tables.reduce((s, t) => s + t.rows, 0);
-    const scope = m.scope.schema && m.scope.data ? 'schema and data' : m.scope.schema ? 'schema only' : 'data only';
+    const scope =
+      m.scope.schema && m.scope.data
+        ? 'schema and data'
+        : m.scope.schema
+          ? 'schema only'
+          : 'data only';
     const lines = [
       `artifact     ${m.artifact}  (storage "${located.storage.name}")`,
       `connection   ${m.connection.name}  ${m.connection.display}`,
@@ -37,7 +46,12 @@ export default async function inspect(rt: CommandRuntime, ref: unknown, _opts: R
       '',
     ];
     rt.output.out.write(lines.join('\n'));
-    rt.output.out.write(table(['TABLE', 'ROWS', 'CHECKSUM'], m.tables.map((t) => [t.name, formatCount(t.rows), t.checksum])));
+    rt.output.out.write(
+      table(
+        ['TABLE', 'ROWS', 'CHECKSUM'],
+        m.tables.map((t) => [t.name, formatCount(t.rows), t.checksum]),
+      ),
+    );
     return 0;
   } finally {
     ctx.close();

@@ -5,7 +5,11 @@ import type { CommandRuntime } from '../runtime.js';
 import { table } from '../table.js';
 
 /** `lifeboat list [connection]`: backups newest first, from the storages themselves. */
-export default async function list(rt: CommandRuntime, connection: unknown, opts: Record<string, unknown>): Promise<number> {
+export default async function list(
+  rt: CommandRuntime,
+  connection: unknown,
+  opts: Record<string, unknown>,
+): Promise<number> {
   const ctx = await openJobContext(rt);
   try {
     const { artifacts, problems } = await runList(ctx, {
@@ -47,7 +51,9 @@ export default async function list(rt: CommandRuntime, connection: unknown, opts
       formatCount(a.manifest.tables.reduce((s, t) => s + t.rows, 0)),
       a.verified ? `${a.verified.status}${a.verified.deep ? ' (deep)' : ''}` : '-',
     ]);
-    rt.output.out.write(table(['ARTIFACT', 'STORAGE', 'CREATED (UTC)', 'SIZE', 'TABLES', 'ROWS', 'VERIFIED'], rows));
+    rt.output.out.write(
+      table(['ARTIFACT', 'STORAGE', 'CREATED (UTC)', 'SIZE', 'TABLES', 'ROWS', 'VERIFIED'], rows),
+    );
     return 0;
   } finally {
     ctx.close();

@@ -7,7 +7,11 @@ import type { CommandRuntime } from '../runtime.js';
 import { table } from '../table.js';
 
 /** `lifeboat restore <artifact>`: plan, confirm (or --force), restore; `--dry-run` only plans. */
-export default async function restore(rt: CommandRuntime, ref: unknown, opts: Record<string, unknown>): Promise<number> {
+export default async function restore(
+  rt: CommandRuntime,
+  ref: unknown,
+  opts: Record<string, unknown>,
+): Promise<number> {
   const ctx = await openJobContext(rt);
   try {
     const tables = list(opts.tables);
@@ -19,7 +23,9 @@ export default async function restore(rt: CommandRuntime, ref: unknown, opts: Re
       force: opts.force === true,
       safetyBackup: opts.safetyBackup !== false,
       wait: opts.wait === true,
-      ...(rt.interactive ? { confirm: (plan: RestorePlan, expected: string | undefined) => ask(rt, plan, expected) } : {}),
+      ...(rt.interactive
+        ? { confirm: (plan: RestorePlan, expected: string | undefined) => ask(rt, plan, expected) }
+        : {}),
     });
     ctx.close();
     const planJson = {
@@ -30,7 +36,15 @@ export default async function restore(rt: CommandRuntime, ref: unknown, opts: Re
       tables: result.plan.tables,
     };
     if (rt.json) {
-      rt.printJson({ ok: true, status: result.status, plan: planJson, safetyBackup: result.safetyBackup, tables: result.tables, durationMs: result.durationMs, warnings: result.warnings });
+      rt.printJson({
+        ok: true,
+        status: result.status,
+        plan: planJson,
+        safetyBackup: result.safetyBackup,
+        tables: result.tables,
+        durationMs: result.durationMs,
+        warnings: result.warnings,
+      });
     } else if (result.status === 'planned') {
       rt.output.out.write(describePlan(result.plan));
       rt.output.out.write('dry run: nothing was changed\n');
@@ -55,12 +69,19 @@ export function describePlan(plan: RestorePlan): string {
   return head + table(['TABLE', 'ACTION', 'ROWS NOW', 'ROWS AFTER'], rows);
 }
 
-async function ask(rt: CommandRuntime, plan: RestorePlan, expected: string | undefined): Promise<boolean> {
+async function ask(
+  rt: CommandRuntime,
+  plan: RestorePlan,
+  expected: string | undefined,
+): Promise<boolean> {
   rt.output.err.write(describePlan(plan));
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     if (expected !== undefined) {
-      const answer = await rl.question(`"${expected}" is protected. Type its name to restore into it: `, { signal: rt.signal });
+      const answer = await rl.question(
+        `"${expected}" is protected. Type its name to restore into it: `,
+        { signal: rt.signal },
+      );
       return answer.trim() === expected;
     }
     const answer = await rl.question('Replace these tables? [y/N] ', { signal: rt.signal });

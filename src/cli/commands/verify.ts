@@ -5,7 +5,11 @@ import { reportFailure } from '../report.js';
 import type { CommandRuntime } from '../runtime.js';
 
 /** `lifeboat verify <artifact> [--deep]`: each check, then the verdict and exit code. */
-export default async function verify(rt: CommandRuntime, ref: unknown, opts: Record<string, unknown>): Promise<number> {
+export default async function verify(
+  rt: CommandRuntime,
+  ref: unknown,
+  opts: Record<string, unknown>,
+): Promise<number> {
   const ctx = await openJobContext(rt);
   try {
     const result = await runVerify(ctx, { artifact: String(ref), deep: opts.deep === true });
@@ -14,9 +18,11 @@ export default async function verify(rt: CommandRuntime, ref: unknown, opts: Rec
       const { error, ...rest } = result;
       rt.printJson({ ...rest, ...(error ? { error: error.toJSON() } : {}) });
     } else {
-      for (const c of result.checks) rt.output.err.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(8)} ${c.detail}\n`);
+      for (const c of result.checks)
+        rt.output.err.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(8)} ${c.detail}\n`);
       if (result.ok) {
-        const timing = result.restoreMs === null ? '' : ` (restored in ${formatDuration(result.restoreMs)})`;
+        const timing =
+          result.restoreMs === null ? '' : ` (restored in ${formatDuration(result.restoreMs)})`;
         rt.output.out.write(`${result.artifact}: ok${result.deep ? ', deep' : ''}${timing}\n`);
       }
     }

@@ -1,5 +1,5 @@
 import type { DumpSession, DumpWriter, TableSummary } from '../../engines/engine.js';
-import { LifeboatError, messageOf } from '../../errors/index.js';
+import { LifeboatError, messageOf, toLifeboatError } from '../../errors/index.js';
 import { acquireConnectionLock } from '../../locks/connection-lock.js';
 import { buildBackupPipeline } from '../../pipeline/backup-pipeline.js';
 import { codecFor } from '../../pipeline/compression.js';
@@ -54,7 +54,11 @@ export async function runBackup(ctx: JobContext, options: BackupOptions): Promis
   try {
     const lock = options.lockHeld
       ? null
-      : await acquireConnectionLock(plan.target.lockKey, { operation: 'backup', wait: options.wait ?? false, signal: ctx.signal });
+      : await acquireConnectionLock(plan.target.lockKey, {
+          operation: 'backup',
+          wait: options.wait ?? false,
+          signal: ctx.signal,
+        });
     let result: Omit<BackupResult, 'verification'>;
     try {
       // Losing the lock (its file removed, the process stalled past the stale time) stops the work.
@@ -65,24 +69,38 @@ export async function runBackup(ctx: JobContext, options: BackupOptions): Promis
     }
     let verification: VerifyResult | null = null;
     if (options.verify) {
-      verification = await runVerify(ctx, { artifact: result.artifact, deep: options.verify === 'deep' });
+      verification = await runVerify(ctx, {
+        artifact: result.artifact,
+        deep: options.verify === 'deep',
+      });
       if (!verification.ok && verification.error) throw verification.error;
     }
     ctx.catalog.finishOperation(opId, {
       status: result.status,
       artifact: result.artifact,
       sizeBytes: result.size,
-      details: { destinations: result.destinations, rows: result.rows, verified: verification?.ok ?? null },
+      details: {
+        destinations: result.destinations,
+        rows: result.rows,
+        verified: verification?.ok ?? null,
+      },
     });
     return { ...result, verification };
   } catch (err) {
-    const error = err instanceof LifeboatError ? err : new LifeboatError('INTERNAL', `backup failed: ${messageOf(err)}`, { cause: err });
-    ctx.catalog.finishOperation(opId, { status: 'failed', error: { code: error.code, message: error.message } });
+    const error = toLifeboatError(err, ctx.signal, 'backup');
+    ctx.catalog.finishOperation(opId, {
+      status: 'failed',
+      error: { code: error.code, message: error.message },
+    });
     throw error;
   }
 }
 
-async function backUp(ctx: JobContext, plan: BackupPlan, startedAt: Date): Promise<Omit<BackupResult, 'verification'>> {
+async function backUp(
+  ctx: JobContext,
+  plan: BackupPlan,
+  startedAt: Date,
+): Promise<Omit<BackupResult, 'verification'>> {
   const { engine, storages, signal } = { ...plan, signal: ctx.signal };
   const codec = codecFor(plan.compression);
   // Leftovers of backups that were killed never count as backups; clear them before adding more.
@@ -93,13 +111,28 @@ async function backUp(ctx: JobContext, plan: BackupPlan, startedAt: Date): Promi
     ...(plan.compressLevel === undefined ? {} : { level: plan.compressLevel }),
     signal,
   });
-  const stored = storeEverywhere(pipeline.output, storages, name, () => pipeline.artifactHash(), signal);
+  const stored = storeEverywhere(
+    pipeline.output,
+    storages,
+    name,
+    () => pipeline.artifactHash(),
+    signal,
+  );
   let session: DumpSession | undefined;
   let tables: TableSummary[];
   try {
     session = await engine.openDump(plan.target, plan.scope, { signal });
-    ctx.events({ type: 'phase', phase: 'dump', message: `backing up "${plan.connection.name}" (${plan.target.display}) to ${name}` });
-    tables = await runDump(session, countingWriter(writerFor(pipeline.input, signal), ctx), ctx.events, signal);
+    ctx.events({
+      type: 'phase',
+      phase: 'dump',
+      message: `backing up "${plan.connection.name}" (${plan.target.display}) to ${name}`,
+    });
+    tables = await runDump(
+      session,
+      countingWriter(writerFor(pipeline.input, signal), ctx),
+      ctx.events,
+      signal,
+    );
     pipeline.input.end();
   } catch (err) {
     // Failing the pipeline makes every put discard its temporary: nothing partial is kept.
@@ -129,7 +162,11 @@ async function backUp(ctx: JobContext, plan: BackupPlan, startedAt: Date): Promi
   const destinations: DestinationResult[] = [];
   for (const outcome of outcomes) {
     if (!outcome.ok) {
-      destinations.push({ storage: outcome.storage.name, ok: false, error: { code: outcome.error.code, message: outcome.error.message } });
+      destinations.push({
+        storage: outcome.storage.name,
+        ok: false,
+        error: { code: outcome.error.code, message: outcome.error.message },
+      });
       continue;
     }
     try {
@@ -139,17 +176,28 @@ async function backUp(ctx: JobContext, plan: BackupPlan, startedAt: Date): Promi
     } catch (err) {
       // Without its manifest the artifact is not a backup: remove it so it cannot mislead.
       await outcome.storage.remove(name);
-      const error = err instanceof LifeboatError ? err : new LifeboatError('IO_ERROR', messageOf(err), { cause: err });
-      destinations.push({ storage: outcome.storage.name, ok: false, error: { code: error.code, message: error.message } });
+      const error =
+        err instanceof LifeboatError
+          ? err
+          : new LifeboatError('IO_ERROR', messageOf(err), { cause: err });
+      destinations.push({
+        storage: outcome.storage.name,
+        ok: false,
+        error: { code: error.code, message: error.message },
+      });
       if (!destinations.some((d) => d.ok) && outcome === outcomes[outcomes.length - 1]) throw error;
     }
   }
   if (!destinations.some((d) => d.ok)) {
     const first = destinations[0]?.error;
-    throw new LifeboatError('IO_ERROR', first?.message ?? 'backup could not be stored', { hint: 'check the storages' });
+    throw new LifeboatError('IO_ERROR', first?.message ?? 'backup could not be stored', {
+      hint: 'check the storages',
+    });
   }
   const failed = destinations.filter((d) => !d.ok);
-  failed.forEach((d) => ctx.events({ type: 'warning', message: `storage "${d.storage}" failed: ${d.error?.message}` }));
+  failed.forEach((d) =>
+    ctx.events({ type: 'warning', message: `storage "${d.storage}" failed: ${d.error?.message}` }),
+  );
   return {
     status: failed.length ? 'partial' : 'succeeded',
     artifact: name,
@@ -183,13 +231,21 @@ function countingWriter(inner: DumpWriter, ctx: JobContext): DumpWriter {
 }
 
 /** A name no storage has yet (two backups in one second get `-1`, `-2`, ...). */
-async function uniqueName(plan: BackupPlan, at: Date, extension: string, signal: AbortSignal): Promise<string> {
+async function uniqueName(
+  plan: BackupPlan,
+  at: Date,
+  extension: string,
+  signal: AbortSignal,
+): Promise<string> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const name = artifactName(plan.connection.name, at, { tag: plan.tag, extension, attempt });
     const taken = await Promise.all(plan.storages.map((s) => exists(s, name, signal)));
     if (!taken.includes(true)) return name;
   }
-  throw new LifeboatError('IO_ERROR', `cannot find a free artifact name for "${plan.connection.name}"`);
+  throw new LifeboatError(
+    'IO_ERROR',
+    `cannot find a free artifact name for "${plan.connection.name}"`,
+  );
 }
 
 async function exists(storage: Storage, key: string, signal: AbortSignal): Promise<boolean> {

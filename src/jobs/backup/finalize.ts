@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { TableSummary } from '../../engines/engine.js';
-import { MANIFEST_SUFFIX, MANIFEST_VERSION, manifestScope, type Manifest, type StageResult } from '../../pipeline/manifest.js';
+import {
+  MANIFEST_SUFFIX,
+  MANIFEST_VERSION,
+  manifestScope,
+  type Manifest,
+  type StageResult,
+} from '../../pipeline/manifest.js';
 import type { Storage } from '../../storage/storage.js';
 import { LIFEBOAT_VERSION } from '../../version.js';
 import type { BackupPlan } from './plan.js';
@@ -47,7 +53,11 @@ export function buildManifest(plan: BackupPlan, facts: BackupFacts): Manifest {
  * Stores the manifest beside the artifact. It goes last: only an artifact with a manifest
  * counts as a backup, so a crash before this line leaves nothing that lists as valid.
  */
-export async function storeManifest(storage: Storage, manifest: Manifest, signal: AbortSignal): Promise<void> {
+export async function storeManifest(
+  storage: Storage,
+  manifest: Manifest,
+  signal: AbortSignal,
+): Promise<void> {
   const bytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   await storage.put(manifest.artifact + MANIFEST_SUFFIX, Readable.from([bytes]), {

@@ -53,16 +53,25 @@ export function planBackup(ctx: JobContext, options: BackupOptions): BackupPlan 
   if (options.tables?.length && options.excludeTables?.length) {
     const both = options.tables.filter((t) => options.excludeTables?.includes(t));
     if (both.length) {
-      throw new LifeboatError('USAGE', `table "${both[0]}" is both in --tables and --exclude-tables`, {
-        hint: 'name each table in only one of them',
-      });
+      throw new LifeboatError(
+        'USAGE',
+        `table "${both[0]}" is both in --tables and --exclude-tables`,
+        {
+          hint: 'name each table in only one of them',
+        },
+      );
     }
   }
   const connection = options.connectionSpec ?? resolveConnection(ctx.config, options.connection);
-  const { engine, target } = resolveTarget(connection.url, connection.baseDir ?? ctx.config.baseDir);
+  const { engine, target } = resolveTarget(
+    connection.url,
+    connection.baseDir ?? ctx.config.baseDir,
+  );
   const compression = options.compress ?? ctx.config.defaults.compress;
   codecFor(compression);
-  const storages = resolveStorages(ctx.config, options.to).map((s) => openStorage(s, ctx.config.baseDir));
+  const storages = resolveStorages(ctx.config, options.to).map((s) =>
+    openStorage(s, ctx.config.baseDir),
+  );
   return {
     connection,
     engine,

@@ -43,7 +43,11 @@ export async function storeEverywhere(
   return Promise.all(puts);
 }
 
-async function feed(source: Readable, branches: readonly PassThrough[], live: Set<PassThrough>): Promise<void> {
+async function feed(
+  source: Readable,
+  branches: readonly PassThrough[],
+  live: Set<PassThrough>,
+): Promise<void> {
   try {
     for await (const chunk of source) {
       const waits: Promise<void>[] = [];
@@ -56,7 +60,8 @@ async function feed(source: Readable, branches: readonly PassThrough[], live: Se
     for (const branch of live) branch.end();
   } catch (err) {
     // The source failed (dump or compression error): every put must fail and discard its temp.
-    for (const branch of branches) branch.destroy(err instanceof Error ? err : new Error(String(err)));
+    for (const branch of branches)
+      branch.destroy(err instanceof Error ? err : new Error(String(err)));
   }
 }
 

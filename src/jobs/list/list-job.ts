@@ -11,7 +11,11 @@ export interface ListedArtifact {
   readonly key: string;
   readonly manifest: Manifest;
   /** Last verification recorded in the catalog, if any. */
-  readonly verified: { readonly at: string; readonly status: string; readonly deep: boolean } | null;
+  readonly verified: {
+    readonly at: string;
+    readonly status: string;
+    readonly deep: boolean;
+  } | null;
 }
 
 /** A stored object whose manifest could not be read: listed as a problem, never as a backup. */
@@ -36,9 +40,10 @@ export async function runList(
   ctx: JobContext,
   options: ListOptions = {},
 ): Promise<{ artifacts: ListedArtifact[]; problems: ListProblem[] }> {
-  const storages = resolveStorages(ctx.config, options.storage ? [options.storage] : allStorageNames(ctx)).map((s) =>
-    openStorage(s, ctx.config.baseDir),
-  );
+  const storages = resolveStorages(
+    ctx.config,
+    options.storage ? [options.storage] : allStorageNames(ctx),
+  ).map((s) => openStorage(s, ctx.config.baseDir));
   const artifacts: ListedArtifact[] = [];
   const problems: ListProblem[] = [];
   for (const storage of storages) {
@@ -49,10 +54,16 @@ export async function runList(
       }
       if (options.connection && found.manifest.connection.name !== options.connection) continue;
       ctx.catalog.recordArtifact(storage.name, found.key, found.manifest);
-      const record = ctx.catalog.artifacts({ storage: storage.name }).find((a) => a.key === found.key);
+      const record = ctx.catalog
+        .artifacts({ storage: storage.name })
+        .find((a) => a.key === found.key);
       const verified =
         record?.lastVerifiedAt && record.lastVerifyStatus
-          ? { at: record.lastVerifiedAt, status: record.lastVerifyStatus, deep: record.lastVerifyDeep ?? false }
+          ? {
+              at: record.lastVerifiedAt,
+              status: record.lastVerifyStatus,
+              deep: record.lastVerifyDeep ?? false,
+            }
           : null;
       artifacts.push({ storage: storage.name, key: found.key, manifest: found.manifest, verified });
     }
@@ -74,7 +85,8 @@ export async function scanStorage(
   const keys = new Set<string>();
   const manifests: string[] = [];
   for await (const object of storage.list('', { signal })) {
-    if (object.key.endsWith(MANIFEST_SUFFIX)) manifests.push(object.key.slice(0, -MANIFEST_SUFFIX.length));
+    if (object.key.endsWith(MANIFEST_SUFFIX))
+      manifests.push(object.key.slice(0, -MANIFEST_SUFFIX.length));
     else keys.add(object.key);
   }
   const out: ({ storage: string; key: string; manifest: Manifest } | ListProblem)[] = [];
@@ -87,7 +99,11 @@ export async function scanStorage(
       const manifest = await readManifest(storage, key, signal);
       if (manifest) out.push({ storage: storage.name, key, manifest });
     } catch (err) {
-      out.push({ storage: storage.name, key, message: err instanceof Error ? err.message : String(err) });
+      out.push({
+        storage: storage.name,
+        key,
+        message: err instanceof Error ? err.message : String(err),
+      });
     }
   }
   return out;

@@ -37,34 +37,57 @@ export async function planRestore(
   const manifest = located.manifest;
   const connectionRef = options.to ?? manifest?.connection.name;
   if (connectionRef === undefined) {
-    throw new LifeboatError('USAGE', `"${located.key}" has no manifest, so its source connection is unknown`, {
-      hint: 'say where to restore it with --to <connection>',
-    });
+    throw new LifeboatError(
+      'USAGE',
+      `"${located.key}" has no manifest, so its source connection is unknown`,
+      {
+        hint: 'say where to restore it with --to <connection>',
+      },
+    );
   }
   let connection: ConnectionSpec;
   try {
     connection = resolveConnection(ctx.config, connectionRef);
   } catch (err) {
     // The original file database is known from the manifest even when it is not configured.
-    if (options.to === undefined && manifest && engineByName(manifest.engine).capabilities.fileDatabase) {
-      connection = { name: manifest.connection.name, url: manifest.connection.display, protected: false };
+    if (
+      options.to === undefined &&
+      manifest &&
+      engineByName(manifest.engine).capabilities.fileDatabase
+    ) {
+      connection = {
+        name: manifest.connection.name,
+        url: manifest.connection.display,
+        protected: false,
+      };
     } else {
       throw err;
     }
   }
-  const { engine, target } = resolveTarget(connection.url, connection.baseDir ?? ctx.config.baseDir);
+  const { engine, target } = resolveTarget(
+    connection.url,
+    connection.baseDir ?? ctx.config.baseDir,
+  );
   if (manifest && manifest.engine !== engine.name) {
-    throw new LifeboatError('WRONG_ENGINE', `artifact "${located.key}" is a ${manifest.engine} backup, "${connection.name}" is ${engine.name}`, {
-      hint: 'restore it into a connection of the same engine with --to',
-    });
+    throw new LifeboatError(
+      'WRONG_ENGINE',
+      `artifact "${located.key}" is a ${manifest.engine} backup, "${connection.name}" is ${engine.name}`,
+      {
+        hint: 'restore it into a connection of the same engine with --to',
+      },
+    );
   }
   if (manifest && options.tables) {
     const known = new Set(manifest.tables.map((t) => t.name));
     const missing = options.tables.find((t) => !known.has(t));
     if (missing !== undefined) {
-      throw new LifeboatError('TABLE_NOT_FOUND', `table "${missing}" is not in artifact "${located.key}"`, {
-        hint: `tables in it: ${[...known].join(', ') || '(none)'}`,
-      });
+      throw new LifeboatError(
+        'TABLE_NOT_FOUND',
+        `table "${missing}" is not in artifact "${located.key}"`,
+        {
+          hint: `tables in it: ${[...known].join(', ') || '(none)'}`,
+        },
+      );
     }
   }
   const now = await engine.describe(target, { signal: ctx.signal });
@@ -74,11 +97,17 @@ export async function planRestore(
   for (const t of incoming) {
     if (options.tables && !options.tables.includes(t.name)) continue;
     const before = rowsNow.get(t.name) ?? null;
-    tables.push({ name: t.name, rowsNow: before, rowsAfter: manifest?.scope.data === false ? 0 : t.rows, action: before === null ? 'create' : 'replace' });
+    tables.push({
+      name: t.name,
+      rowsNow: before,
+      rowsAfter: manifest?.scope.data === false ? 0 : t.rows,
+      action: before === null ? 'create' : 'replace',
+    });
   }
   if (!options.tables && manifest) {
     for (const [name, rows] of rowsNow) {
-      if (!incoming.some((t) => t.name === name)) tables.push({ name, rowsNow: rows, rowsAfter: null, action: 'drop' });
+      if (!incoming.some((t) => t.name === name))
+        tables.push({ name, rowsNow: rows, rowsAfter: null, action: 'drop' });
     }
   }
   return {

@@ -1,5 +1,5 @@
 import type { TableSummary } from '../../engines/engine.js';
-import { LifeboatError, messageOf } from '../../errors/index.js';
+import { LifeboatError, toLifeboatError } from '../../errors/index.js';
 import { acquireConnectionLock } from '../../locks/connection-lock.js';
 import { codecForKey } from '../../pipeline/compression.js';
 import { openArtifactReader } from '../../pipeline/artifact-reader.js';
@@ -43,13 +43,18 @@ export interface RestoreJobResult {
  * result is checked against the manifest (row counts, checksums, artifact SHA-256) before it
  * is committed. Any failure leaves the target as it was.
  */
-export async function runRestore(ctx: JobContext, options: RestoreJobOptions): Promise<RestoreJobResult> {
+export async function runRestore(
+  ctx: JobContext,
+  options: RestoreJobOptions,
+): Promise<RestoreJobResult> {
   const t0 = performance.now();
   const located = await locateArtifact(ctx, options.artifact);
   const plan = await planRestore(ctx, located, options);
   const warnings: string[] = [];
   if (!located.manifest) {
-    warnings.push(`"${located.key}" has no manifest: its integrity cannot be checked before restoring`);
+    warnings.push(
+      `"${located.key}" has no manifest: its integrity cannot be checked before restoring`,
+    );
   }
   warnings.forEach((message) => ctx.events({ type: 'warning', message }));
   if (options.dryRun) {
@@ -75,11 +80,23 @@ export async function runRestore(ctx: JobContext, options: RestoreJobOptions): P
     try {
       let safetyBackup: string | null = null;
       if (options.safetyBackup !== false && plan.targetExists) {
-        ctx.events({ type: 'phase', phase: 'safety-backup', message: `backing up "${plan.connection.name}" before restoring` });
-        const backup = await runBackup(job, { connectionSpec: plan.connection, tag: 'pre-restore', lockHeld: true });
+        ctx.events({
+          type: 'phase',
+          phase: 'safety-backup',
+          message: `backing up "${plan.connection.name}" before restoring`,
+        });
+        const backup = await runBackup(job, {
+          connectionSpec: plan.connection,
+          tag: 'pre-restore',
+          lockHeld: true,
+        });
         safetyBackup = backup.artifact;
       }
-      ctx.events({ type: 'phase', phase: 'restore', message: `restoring "${located.key}" into "${plan.connection.name}"` });
+      ctx.events({
+        type: 'phase',
+        phase: 'restore',
+        message: `restoring "${located.key}" into "${plan.connection.name}"`,
+      });
       const manifest = located.manifest;
       const reader = await openArtifactReader(located.storage, located.key, {
         compression: manifest?.compression ?? codecForKey(located.key),
@@ -94,15 +111,23 @@ export async function runRestore(ctx: JobContext, options: RestoreJobOptions): P
           if (!manifest) return;
           const measured = reader.result();
           if (!measured.complete || measured.artifact.sha256 !== manifest.sha256) {
-            throw new LifeboatError('CHECKSUM_MISMATCH', `artifact "${located.key}" does not match its SHA-256`, {
-              hint: 'the file was altered or damaged; nothing was changed; restore another backup',
-            });
+            throw new LifeboatError(
+              'CHECKSUM_MISMATCH',
+              `artifact "${located.key}" does not match its SHA-256`,
+              {
+                hint: 'the file was altered or damaged; nothing was changed; restore another backup',
+              },
+            );
           }
           const comparison = compareWithManifest(manifest, restored, options.tables);
           if (!comparison.ok) {
-            throw new LifeboatError('VERIFY_FAILED', `restored data differs from the manifest: ${comparison.problems[0]}`, {
-              hint: 'nothing was changed; restore another backup',
-            });
+            throw new LifeboatError(
+              'VERIFY_FAILED',
+              `restored data differs from the manifest: ${comparison.problems[0]}`,
+              {
+                hint: 'nothing was changed; restore another backup',
+              },
+            );
           }
         },
       });
@@ -111,13 +136,23 @@ export async function runRestore(ctx: JobContext, options: RestoreJobOptions): P
         status: 'succeeded',
         details: { target: plan.target.display, safetyBackup, tables: result.tables.length },
       });
-      return { status: 'succeeded', plan, safetyBackup, tables: result.tables, durationMs: Math.round(performance.now() - t0), warnings };
+      return {
+        status: 'succeeded',
+        plan,
+        safetyBackup,
+        tables: result.tables,
+        durationMs: Math.round(performance.now() - t0),
+        warnings,
+      };
     } finally {
       await lock.release();
     }
   } catch (err) {
-    const error = asRestoreError(err);
-    ctx.catalog.finishOperation(opId, { status: 'failed', error: { code: error.code, message: error.message } });
+    const error = err instanceof LifeboatError ? err : toLifeboatError(err, ctx.signal, 'restore');
+    ctx.catalog.finishOperation(opId, {
+      status: 'failed',
+      error: { code: error.code, message: error.message },
+    });
     throw error;
   }
 }
@@ -125,22 +160,18 @@ export async function runRestore(ctx: JobContext, options: RestoreJobOptions): P
 async function confirmRestore(plan: RestorePlan, options: RestoreJobOptions): Promise<void> {
   if (options.force) return;
   if (!options.confirm) {
-    throw new LifeboatError('CONFIRMATION_REQUIRED', `restoring into "${plan.connection.name}" needs confirmation`, {
-      hint: 'there is no terminal to ask; pass --force to restore without a prompt (try --dry-run first)',
-    });
+    throw new LifeboatError(
+      'CONFIRMATION_REQUIRED',
+      `restoring into "${plan.connection.name}" needs confirmation`,
+      {
+        hint: 'there is no terminal to ask; pass --force to restore without a prompt (try --dry-run first)',
+      },
+    );
   }
   const expected = plan.connection.protected ? plan.connection.name : undefined;
   if (!(await options.confirm(plan, expected))) {
-    throw new LifeboatError('CONFIRMATION_DECLINED', 'restore cancelled', { hint: 'nothing was changed' });
+    throw new LifeboatError('CONFIRMATION_DECLINED', 'restore cancelled', {
+      hint: 'nothing was changed',
+    });
   }
 }
-
-/** Failures inside the restore keep their code when they are already explained. */
-function asRestoreError(err: unknown): LifeboatError {
-  if (err instanceof LifeboatError) return err;
-  return new LifeboatError('RESTORE_FAILED', `restore failed: ${messageOf(err)}`, {
-    hint: 'the target was left as it was',
-    cause: err,
-  });
-}
-

@@ -7,11 +7,15 @@ describe('artifactName', () => {
 
   it('is <connection>_<UTC date>_<time>[_tag].sql<ext>', () => {
     expect(artifactName('app', at, { extension: '.gz' })).toBe('app_2026-11-21_020304.sql.gz');
-    expect(artifactName('app', at, { extension: '', tag: 'pre-deploy' })).toBe('app_2026-11-21_020304_pre-deploy.sql');
+    expect(artifactName('app', at, { extension: '', tag: 'pre-deploy' })).toBe(
+      'app_2026-11-21_020304_pre-deploy.sql',
+    );
   });
 
   it('disambiguates a second backup within the same second', () => {
-    expect(artifactName('app', at, { extension: '.gz', attempt: 2 })).toBe('app_2026-11-21_020304-2.sql.gz');
+    expect(artifactName('app', at, { extension: '.gz', attempt: 2 })).toBe(
+      'app_2026-11-21_020304-2.sql.gz',
+    );
   });
 
   it('refuses tags that cannot be part of a file name', () => {

@@ -47,7 +47,12 @@ export async function locateArtifact(ctx: JobContext, ref: string): Promise<Loca
   });
 }
 
-async function found(storage: Storage, key: string, ctx: JobContext, ref: string): Promise<LocatedArtifact> {
+async function found(
+  storage: Storage,
+  key: string,
+  ctx: JobContext,
+  ref: string,
+): Promise<LocatedArtifact> {
   let object: ObjectInfo;
   try {
     object = await storage.stat(key, { signal: ctx.signal });

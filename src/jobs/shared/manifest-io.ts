@@ -3,7 +3,11 @@ import { LifeboatError, messageOf } from '../../errors/index.js';
 import { MANIFEST_SUFFIX, MANIFEST_VERSION, type Manifest } from '../../pipeline/manifest.js';
 import { isNotExist, type Storage } from '../../storage/storage.js';
 
-const tableSchema = z.object({ name: z.string(), rows: z.number().int().nonnegative(), checksum: z.string() });
+const tableSchema = z.object({
+  name: z.string(),
+  rows: z.number().int().nonnegative(),
+  checksum: z.string(),
+});
 
 /** The fields lifeboat relies on; unknown extra fields are kept, so newer minor additions load. */
 const manifestSchema = z.looseObject({
@@ -26,7 +30,10 @@ const manifestSchema = z.looseObject({
   compression: z.string(),
   size: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  content: z.object({ size: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  content: z.object({
+    size: z.number().int().nonnegative(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
   checksumAlgorithm: z.string(),
   tables: z.array(tableSchema),
   pipeline: z.array(z.looseObject({ stage: z.string(), of: z.enum(['content', 'artifact']) })),
@@ -38,30 +45,46 @@ export function parseManifest(text: string, where: string): Manifest {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new LifeboatError('MANIFEST_INVALID', `manifest "${where}" is not valid JSON: ${messageOf(err)}`, {
-      hint: 'the manifest was altered or truncated; "lifeboat verify" cannot trust this artifact',
-      cause: err,
-    });
+    throw new LifeboatError(
+      'MANIFEST_INVALID',
+      `manifest "${where}" is not valid JSON: ${messageOf(err)}`,
+      {
+        hint: 'the manifest was altered or truncated; "lifeboat verify" cannot trust this artifact',
+        cause: err,
+      },
+    );
   }
   const version = (json as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && version > MANIFEST_VERSION) {
-    throw new LifeboatError('MANIFEST_INVALID', `manifest "${where}" has version ${version}, newer than this lifeboat reads`, {
-      hint: 'upgrade lifeboat to read it',
-    });
+    throw new LifeboatError(
+      'MANIFEST_INVALID',
+      `manifest "${where}" has version ${version}, newer than this lifeboat reads`,
+      {
+        hint: 'upgrade lifeboat to read it',
+      },
+    );
   }
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue?.path.join('.') || '(root)';
-    throw new LifeboatError('MANIFEST_INVALID', `manifest "${where}" is invalid at "${path}": ${issue?.message ?? 'unknown'}`, {
-      hint: 'the manifest was altered or was not written by lifeboat',
-    });
+    throw new LifeboatError(
+      'MANIFEST_INVALID',
+      `manifest "${where}" is invalid at "${path}": ${issue?.message ?? 'unknown'}`,
+      {
+        hint: 'the manifest was altered or was not written by lifeboat',
+      },
+    );
   }
   return parsed.data as unknown as Manifest;
 }
 
 /** Reads the manifest stored beside `artifactKey`; null when there is none. */
-export async function readManifest(storage: Storage, artifactKey: string, signal?: AbortSignal): Promise<Manifest | null> {
+export async function readManifest(
+  storage: Storage,
+  artifactKey: string,
+  signal?: AbortSignal,
+): Promise<Manifest | null> {
   const key = artifactKey + MANIFEST_SUFFIX;
   let stream;
   try {

@@ -26,10 +26,17 @@ export function compareWithManifest(
     if (only && !only.includes(expected.name)) continue;
     const got = byName.get(expected.name);
     const checksumMatches = got !== undefined && got.checksum === expected.checksum;
-    tables.push({ name: expected.name, expectedRows: expected.rows, rows: got?.rows ?? null, checksumMatches });
+    tables.push({
+      name: expected.name,
+      expectedRows: expected.rows,
+      rows: got?.rows ?? null,
+      checksumMatches,
+    });
     if (!got) problems.push(`table "${expected.name}" is missing`);
     else if (got.rows !== expected.rows) {
-      problems.push(`table "${expected.name}" has ${got.rows} rows, the manifest says ${expected.rows}`);
+      problems.push(
+        `table "${expected.name}" has ${got.rows} rows, the manifest says ${expected.rows}`,
+      );
     } else if (!checksumMatches) {
       problems.push(`table "${expected.name}" content differs from the manifest checksum`);
     }

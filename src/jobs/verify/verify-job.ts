@@ -1,6 +1,6 @@
 import type { ConnectionTarget, Engine, TableSummary } from '../../engines/engine.js';
 import { engineByName } from '../../engines/registry.js';
-import { LifeboatError, isLifeboatError, messageOf } from '../../errors/index.js';
+import { LifeboatError, isLifeboatError, messageOf, toLifeboatError } from '../../errors/index.js';
 import { openArtifactReader } from '../../pipeline/artifact-reader.js';
 import type { Manifest } from '../../pipeline/manifest.js';
 import type { JobContext } from '../context.js';
@@ -81,23 +81,44 @@ async function verifyLocated(
 ): Promise<VerifyResult> {
   const checks: VerifyCheck[] = [];
   const base = { artifact: located.key, storage: located.storage.name, deep };
-  const fail = (code: LifeboatError['code'], message: string, hint: string, extra: Partial<VerifyResult> = {}): VerifyResult => ({
-    ...base, ok: false, checks, tables: [], restoreMs: null, ...extra,
+  const fail = (
+    code: LifeboatError['code'],
+    message: string,
+    hint: string,
+    extra: Partial<VerifyResult> = {},
+  ): VerifyResult => ({
+    ...base,
+    ok: false,
+    checks,
+    tables: [],
+    restoreMs: null,
+    ...extra,
     error: new LifeboatError(code, message, { hint, details: { checks } }),
   });
 
   const sizeOk = located.object.size === manifest.size;
-  checks.push({ check: 'size', ok: sizeOk, detail: `${located.object.size} bytes, manifest says ${manifest.size}` });
+  checks.push({
+    check: 'size',
+    ok: sizeOk,
+    detail: `${located.object.size} bytes, manifest says ${manifest.size}`,
+  });
   if (!sizeOk) {
-    return fail('ARTIFACT_CORRUPT', `artifact "${located.key}" is ${located.object.size} bytes, the manifest says ${manifest.size}`,
-      'the file was truncated or replaced; use another backup');
+    return fail(
+      'ARTIFACT_CORRUPT',
+      `artifact "${located.key}" is ${located.object.size} bytes, the manifest says ${manifest.size}`,
+      'the file was truncated or replaced; use another backup',
+    );
   }
   let engine: Engine;
   try {
     engine = engineByName(manifest.engine);
   } catch (err) {
     checks.push({ check: 'engine', ok: false, detail: messageOf(err) });
-    return fail('WRONG_ENGINE', `artifact "${located.key}" was made by engine "${manifest.engine}", which this lifeboat does not have`, 'upgrade lifeboat');
+    return fail(
+      'WRONG_ENGINE',
+      `artifact "${located.key}" was made by engine "${manifest.engine}", which this lifeboat does not have`,
+      'upgrade lifeboat',
+    );
   }
 
   const reader = await openArtifactReader(located.storage, located.key, {
@@ -130,7 +151,8 @@ async function verifyLocated(
       }
     }
   } catch (err) {
-    if (isLifeboatError(err, 'ABORTED')) throw err;
+    const error = toLifeboatError(err, ctx.signal, 'verify');
+    if (error.code === 'ABORTED') throw error;
     streamError = err;
   }
   const measured = reader.result();
@@ -138,27 +160,57 @@ async function verifyLocated(
   checks.push({
     check: 'sha256',
     ok: hashOk,
-    detail: measured.complete ? `${measured.artifact.sha256}` : 'artifact could not be read to the end',
+    detail: measured.complete
+      ? `${measured.artifact.sha256}`
+      : 'artifact could not be read to the end',
   });
   if (measured.complete && !hashOk) {
-    return fail('CHECKSUM_MISMATCH', `artifact "${located.key}" does not match its SHA-256`, 'the file was altered or damaged after it was written; use another backup');
+    return fail(
+      'CHECKSUM_MISMATCH',
+      `artifact "${located.key}" does not match its SHA-256`,
+      'the file was altered or damaged after it was written; use another backup',
+    );
   }
   if (streamError !== null && (!deep || !restored)) {
     const corrupt = isLifeboatError(streamError, 'ARTIFACT_CORRUPT');
     checks.push({ check: 'stream', ok: false, detail: messageOf(streamError) });
     if (corrupt || !deep || scratchTarget === null) {
-      return fail('ARTIFACT_CORRUPT', `artifact "${located.key}" is corrupt: ${messageOf(streamError)}`, 'use another backup');
+      return fail(
+        'ARTIFACT_CORRUPT',
+        `artifact "${located.key}" is corrupt: ${messageOf(streamError)}`,
+        'use another backup',
+      );
     }
-    return fail('VERIFY_FAILED', `artifact "${located.key}" did not restore: ${messageOf(streamError)}`, 'the backup cannot be restored; use another one and report this');
+    return fail(
+      'VERIFY_FAILED',
+      `artifact "${located.key}" did not restore: ${messageOf(streamError)}`,
+      'the backup cannot be restored; use another one and report this',
+    );
   }
-  const contentOk = measured.content.sha256 === manifest.content.sha256 && measured.content.size === manifest.content.size;
+  const contentOk =
+    measured.content.sha256 === manifest.content.sha256 &&
+    measured.content.size === manifest.content.size;
   checks.push({ check: 'stream', ok: contentOk, detail: `${measured.content.size} bytes of SQL` });
   if (!contentOk) {
-    return fail('ARTIFACT_CORRUPT', `artifact "${located.key}" decompresses to different content than was backed up`, 'use another backup');
+    return fail(
+      'ARTIFACT_CORRUPT',
+      `artifact "${located.key}" decompresses to different content than was backed up`,
+      'use another backup',
+    );
   }
-  checks.push({ check: 'content', ok: sniffed.ok, detail: sniffed.ok ? `looks like a ${engine.name} dump` : `does not look like a ${engine.name} dump` });
+  checks.push({
+    check: 'content',
+    ok: sniffed.ok,
+    detail: sniffed.ok
+      ? `looks like a ${engine.name} dump`
+      : `does not look like a ${engine.name} dump`,
+  });
   if (!sniffed.ok) {
-    return fail('WRONG_ENGINE', `artifact "${located.key}" does not look like a ${engine.name} dump`, 'the manifest and the artifact do not belong together');
+    return fail(
+      'WRONG_ENGINE',
+      `artifact "${located.key}" does not look like a ${engine.name} dump`,
+      'the manifest and the artifact do not belong together',
+    );
   }
   if (!deep || restored === null) return { ...base, ok: true, checks, tables: [], restoreMs: null };
 
@@ -166,10 +218,17 @@ async function verifyLocated(
   checks.push({
     check: 'restore',
     ok: comparison.ok,
-    detail: comparison.ok ? `${comparison.tables.length} tables match the manifest` : comparison.problems.join('; '),
+    detail: comparison.ok
+      ? `${comparison.tables.length} tables match the manifest`
+      : comparison.problems.join('; '),
   });
   if (!comparison.ok) {
-    return fail('VERIFY_FAILED', `restored copy of "${located.key}" differs: ${comparison.problems[0]}`, 'the backup does not hold what the manifest says; do not rely on it', { tables: comparison.tables, restoreMs });
+    return fail(
+      'VERIFY_FAILED',
+      `restored copy of "${located.key}" differs: ${comparison.problems[0]}`,
+      'the backup does not hold what the manifest says; do not rely on it',
+      { tables: comparison.tables, restoreMs },
+    );
   }
   return { ...base, ok: true, checks, tables: comparison.tables, restoreMs };
 }

@@ -128,7 +128,8 @@ export class LocalStorage implements Storage {
           if (systemCode(err) === 'ENOENT') return undefined; // removed while listing
           throw err;
         });
-        if (info !== undefined) yield { key: file.relative, size: info.size, modifiedAt: info.mtime };
+        if (info !== undefined)
+          yield { key: file.relative, size: info.size, modifiedAt: info.mtime };
       }
     } catch (err) {
       throw fromFsError(err, 'listing', join(this.#root, start));
@@ -149,9 +150,15 @@ export class LocalStorage implements Storage {
    * Removes temp files of puts whose process died (or older than `maxAgeMs`, default a day).
    * The backup job calls it before writing; returns the relative paths removed.
    */
-  async cleanupPartials(options: { maxAgeMs?: number; signal?: AbortSignal } = {}): Promise<string[]> {
+  async cleanupPartials(
+    options: { maxAgeMs?: number; signal?: AbortSignal } = {},
+  ): Promise<string[]> {
     try {
-      return await removeStalePartials(this.#root, options.maxAgeMs ?? PARTIAL_MAX_AGE_MS, options.signal);
+      return await removeStalePartials(
+        this.#root,
+        options.maxAgeMs ?? PARTIAL_MAX_AGE_MS,
+        options.signal,
+      );
     } catch (err) {
       throw fromFsError(err, 'cleaning up', this.#root);
     }
@@ -163,7 +170,8 @@ export class LocalStorage implements Storage {
 
   #missingOr(err: unknown, key: string, action: string, path: string): Error {
     const code = systemCode(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return notExist(this.name, key, err);
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
+      return notExist(this.name, key, err);
     return fromFsError(err, action, path);
   }
 }

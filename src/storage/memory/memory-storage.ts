@@ -41,7 +41,8 @@ export class MemoryStorage implements Storage {
           chunks.push(chunk);
         },
         // Pushing to an array cannot fail; anything else is a bug.
-        sinkError: (err) => new LifeboatError('INTERNAL', `memory put failed: ${messageOf(err)}`, { cause: err }),
+        sinkError: (err) =>
+          new LifeboatError('INTERNAL', `memory put failed: ${messageOf(err)}`, { cause: err }),
       });
       checkExpected(this.name, key, received, options.expect);
       throwIfAborted(options.signal);
@@ -73,7 +74,8 @@ export class MemoryStorage implements Storage {
     // Snapshot the keys so removes during iteration behave like a directory walk.
     for (const [key, object] of [...this.#objects]) {
       throwIfAborted(options.signal);
-      if (key.startsWith(prefix)) yield { key, size: object.data.length, modifiedAt: object.modifiedAt };
+      if (key.startsWith(prefix))
+        yield { key, size: object.data.length, modifiedAt: object.modifiedAt };
     }
   }
 

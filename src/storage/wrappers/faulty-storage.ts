@@ -52,7 +52,8 @@ export class FaultyStorage extends ForwardingStorage {
 
   override async get(key: string, options?: ReadOptions): Promise<Readable> {
     this.#gets += 1;
-    if (this.#gets === this.#faults.failGet) throw injected(`get "${key}" (call ${this.#gets}) failed`);
+    if (this.#gets === this.#faults.failGet)
+      throw injected(`get "${key}" (call ${this.#gets}) failed`);
     let stream = await super.get(key, options);
     const { flipBit, truncateReadAt } = this.#faults;
     if (flipBit !== undefined) stream = relay(stream, bitFlipper(flipBit.offset, flipBit.bit ?? 0));

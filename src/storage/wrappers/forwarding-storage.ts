@@ -50,7 +50,10 @@ export class ForwardingStorage implements Storage {
     return this.#inner.remove(key);
   }
 
-  async cleanupPartials(options?: { readonly maxAgeMs?: number; readonly signal?: AbortSignal }): Promise<string[]> {
+  async cleanupPartials(options?: {
+    readonly maxAgeMs?: number;
+    readonly signal?: AbortSignal;
+  }): Promise<string[]> {
     return (await this.#inner.cleanupPartials?.(options)) ?? [];
   }
 }
