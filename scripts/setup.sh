@@ -1,18 +1,14 @@
 #!/usr/bin/env bash
 # Gets a fresh Debian machine with Node 20 ready to build, run and test lifeboat:
-# system packages that npm's native build (better-sqlite3) and the tests need, then `npm ci`.
+# the system packages npm's native build (better-sqlite3) and the tests need, then `npm ci`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/apt-install.sh
 need=()
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
-if [ ${#need[@]} -gt 0 ]; then
-  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  echo "installing build tools: ${need[*]}" >&2
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >&2
-fi
+apt_install "${need[@]}"
 bash scripts/test-deps.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-fund --no-audit

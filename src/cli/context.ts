@@ -28,6 +28,22 @@ export async function openJobContext(rt: CommandRuntime): Promise<JobContext & {
   };
 }
 
+/**
+ * Runs `fn` with a job context and always closes it (progress bar stopped, catalog closed);
+ * `fn` may close it early to print after the progress bar is gone.
+ */
+export async function withJobContext<T>(
+  rt: CommandRuntime,
+  fn: (ctx: JobContext & { close(): void }) => Promise<T>,
+): Promise<T> {
+  const ctx = await openJobContext(rt);
+  try {
+    return await fn(ctx);
+  } finally {
+    ctx.close();
+  }
+}
+
 /** Splits a comma-separated option value; undefined stays undefined. */
 export function list(value: unknown): string[] | undefined {
   if (typeof value !== 'string') return undefined;

@@ -1,7 +1,7 @@
 import { EXIT_FAILED, EXIT_OK } from '../../errors/index.js';
 import { runBackup } from '../../jobs/backup/backup-job.js';
 import { formatBytes, formatCount, formatDuration } from '../../progress/format.js';
-import { int, list, openJobContext } from '../context.js';
+import { int, list, withJobContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
 
 /** `lifeboat backup [connection]`: prints the artifact summary, or JSON with `--json`. */
@@ -10,8 +10,7 @@ export default async function backup(
   connection: unknown,
   opts: Record<string, unknown>,
 ): Promise<number> {
-  const ctx = await openJobContext(rt);
-  try {
+  return withJobContext(rt, async (ctx) => {
     const verify: 'file' | 'deep' | undefined =
       opts.verify === 'deep' ? 'deep' : opts.verify === undefined ? undefined : 'file';
     const result = await runBackup(ctx, {
@@ -41,9 +40,7 @@ export default async function backup(
       );
     }
     return result.status === 'partial' ? EXIT_FAILED : EXIT_OK;
-  } finally {
-    ctx.close();
-  }
+  });
 }
 
 /** `{ key: value }` when value is defined, `{}` otherwise: keeps optional options absent. */

@@ -1,7 +1,7 @@
 import { resolveStorages } from '../../config/index.js';
 import { scanStorage } from '../../jobs/list/list-job.js';
 import { openStorage } from '../../storage/open-storage.js';
-import { openJobContext } from '../context.js';
+import { withJobContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
 
 /** `lifeboat catalog rebuild`: the storages are the truth; the catalog is refilled from their manifests. */
@@ -9,8 +9,7 @@ export default async function rebuild(
   rt: CommandRuntime,
   _opts: Record<string, unknown>,
 ): Promise<number> {
-  const ctx = await openJobContext(rt);
-  try {
+  return withJobContext(rt, async (ctx) => {
     const summary: { storage: string; artifacts: number; problems: number }[] = [];
     for (const config of resolveStorages(ctx.config, Object.keys(ctx.config.storage))) {
       const storage = openStorage(config, ctx.config.baseDir);
@@ -33,7 +32,5 @@ export default async function rebuild(
           `${s.storage}: ${s.artifacts} artifacts${s.problems ? `, ${s.problems} unreadable` : ''}\n`,
         );
     return 0;
-  } finally {
-    ctx.close();
-  }
+  });
 }

@@ -1,4 +1,4 @@
-import { int, openJobContext } from '../context.js';
+import { int, withJobContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
 import { table } from '../table.js';
 
@@ -8,8 +8,7 @@ export default async function history(
   connection: unknown,
   opts: Record<string, unknown>,
 ): Promise<number> {
-  const ctx = await openJobContext(rt);
-  try {
+  return withJobContext(rt, async (ctx) => {
     const records = ctx.catalog.history({
       limit: int(opts.limit, '--limit') ?? 50,
       ...(typeof connection === 'string' ? { connection } : {}),
@@ -39,7 +38,5 @@ export default async function history(
       ),
     );
     return 0;
-  } finally {
-    ctx.close();
-  }
+  });
 }

@@ -1,7 +1,7 @@
 import { LifeboatError } from '../../errors/index.js';
 import { locateArtifact } from '../../jobs/shared/locate.js';
 import { formatBytes, formatCount } from '../../progress/format.js';
-import { openJobContext } from '../context.js';
+import { withJobContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
 import { table } from '../table.js';
 
@@ -11,8 +11,7 @@ export default async function inspect(
   ref: unknown,
   _opts: Record<string, unknown>,
 ): Promise<number> {
-  const ctx = await openJobContext(rt);
-  try {
+  return withJobContext(rt, async (ctx) => {
     const located = await locateArtifact(ctx, String(ref));
     const m = located.manifest;
     if (!m) {
@@ -53,7 +52,5 @@ export default async function inspect(
       ),
     );
     return 0;
-  } finally {
-    ctx.close();
-  }
+  });
 }

@@ -1,6 +1,6 @@
 import { runList } from '../../jobs/list/list-job.js';
 import { formatBytes, formatCount } from '../../progress/format.js';
-import { openJobContext } from '../context.js';
+import { withJobContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
 import { table } from '../table.js';
 
@@ -10,8 +10,7 @@ export default async function list(
   connection: unknown,
   opts: Record<string, unknown>,
 ): Promise<number> {
-  const ctx = await openJobContext(rt);
-  try {
+  return withJobContext(rt, async (ctx) => {
     const { artifacts, problems } = await runList(ctx, {
       ...(typeof connection === 'string' ? { connection } : {}),
       ...(typeof opts.storage === 'string' ? { storage: opts.storage } : {}),
@@ -55,7 +54,5 @@ export default async function list(
       table(['ARTIFACT', 'STORAGE', 'CREATED (UTC)', 'SIZE', 'TABLES', 'ROWS', 'VERIFIED'], rows),
     );
     return 0;
-  } finally {
-    ctx.close();
-  }
+  });
 }

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import type { RestorePlan } from '../../jobs/restore/plan.js';
 import { runRestore } from '../../jobs/restore/restore-job.js';
 import { formatCount, formatDuration } from '../../progress/format.js';
-import { list, openJobContext } from '../context.js';
+import { list, withJobContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
 import { table } from '../table.js';
 
@@ -12,8 +12,7 @@ export default async function restore(
   ref: unknown,
   opts: Record<string, unknown>,
 ): Promise<number> {
-  const ctx = await openJobContext(rt);
-  try {
+  return withJobContext(rt, async (ctx) => {
     const tables = list(opts.tables);
     const result = await runRestore(ctx, {
       artifact: String(ref),
@@ -56,9 +55,7 @@ export default async function restore(
       );
     }
     return 0;
-  } finally {
-    ctx.close();
-  }
+  });
 }
 
 /** The plan as a table: what each table holds now and after. */

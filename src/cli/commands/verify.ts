@@ -1,6 +1,6 @@
 import { runVerify } from '../../jobs/verify/verify-job.js';
 import { formatDuration } from '../../progress/format.js';
-import { openJobContext } from '../context.js';
+import { withJobContext } from '../context.js';
 import { reportFailure } from '../report.js';
 import type { CommandRuntime } from '../runtime.js';
 
@@ -10,8 +10,7 @@ export default async function verify(
   ref: unknown,
   opts: Record<string, unknown>,
 ): Promise<number> {
-  const ctx = await openJobContext(rt);
-  try {
+  return withJobContext(rt, async (ctx) => {
     const result = await runVerify(ctx, { artifact: String(ref), deep: opts.deep === true });
     ctx.close();
     if (rt.json) {
@@ -30,7 +29,5 @@ export default async function verify(
       return rt.json ? result.error.exitCode : reportFailure(rt, result.error);
     }
     return 0;
-  } finally {
-    ctx.close();
-  }
+  });
 }
