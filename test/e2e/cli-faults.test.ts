@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import {
+  chmodSync,
   copyFileSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -10,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { collect, lifeboat, startLifeboat, tempDir } from '../support/cli.js';
+import { CLI, cleanEnv, collect, lifeboat, startLifeboat, tempDir } from '../support/cli.js';
 import { makeAppDb } from '../support/fixture-db.js';
 import { sqlite3, sqliteDump } from '../support/sqlite-cli.js';
 
@@ -201,6 +204,32 @@ describe('bad input', () => {
     const res = await lifeboat(['backup', 'sqlite:./junk.db'], { cwd: dir });
     expect(res.code).toBe(4);
     expect(res.stderr).toMatch(/error: .*junk\.db/);
+  });
+
+  it('a storage directory the user may not write to is PERMISSION_DENIED, exit 6', async () => {
+    // Root ignores file modes, so the CLI runs as "nobody" against a root-owned directory.
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    // Rollback-journal mode: a WAL database needs a writable directory even to be read.
+    sqlite3(join(dir, 'app.db'), 'CREATE TABLE t(a); INSERT INTO t VALUES (1);');
+    chmodSync(join(dir, 'app.db'), 0o644);
+    mkdirSync(join(dir, 'backups'), { mode: 0o755 });
+    mkdirSync(join(dir, '.lifeboat'), { mode: 0o777 });
+    chmodSync(join(dir, '.lifeboat'), 0o777);
+    const res = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      execFile(
+        'runuser',
+        ['-u', 'nobody', '--', process.execPath, CLI, 'backup', 'sqlite:./app.db'],
+        { cwd: dir, env: cleanEnv() },
+        (err, _stdout, stderr) => {
+          if (err && typeof err.code !== 'number') reject(err);
+          else resolve({ code: err ? (err.code as number) : 0, stderr });
+        },
+      );
+    });
+    expect(res.code).toBe(6);
+    expect(res.stderr).toMatch(/^error: permission denied while writing ".*backups/m);
+    expect(readdirSync(join(dir, 'backups'))).toEqual([]);
   });
 
   it('an invalid lifeboat.yaml names the key and what was expected', async () => {
