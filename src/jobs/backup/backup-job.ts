@@ -1,5 +1,5 @@
 import type { DumpSession, DumpWriter, TableSummary } from '../../engines/engine.js';
-import { LifeboatError, messageOf, toLifeboatError } from '../../errors/index.js';
+import { LifeboatError, toLifeboatError } from '../../errors/index.js';
 import { acquireConnectionLock } from '../../locks/connection-lock.js';
 import { buildBackupPipeline } from '../../pipeline/backup-pipeline.js';
 import { codecFor } from '../../pipeline/compression.js';
@@ -9,16 +9,11 @@ import type { JobContext } from '../context.js';
 import { artifactName } from '../shared/artifact-name.js';
 import { runVerify, type VerifyResult } from '../verify/verify-job.js';
 import { runDump, writerFor } from './dump.js';
-import { buildManifest, storeManifest } from './finalize.js';
+import { buildManifest, completeDestinations, type DestinationResult } from './finalize.js';
 import { planBackup, type BackupOptions, type BackupPlan } from './plan.js';
 import { storeEverywhere } from './store.js';
 
-/** How one destination ended. */
-export interface DestinationResult {
-  readonly storage: string;
-  readonly ok: boolean;
-  readonly error?: { readonly code: string; readonly message: string };
-}
+export type { DestinationResult } from './finalize.js';
 
 /** What a backup produced. A total failure throws instead. */
 export interface BackupResult {
@@ -143,11 +138,6 @@ async function backUp(
     await session?.close();
   }
   const outcomes = await stored;
-  const ok = outcomes.filter((o) => o.ok);
-  if (ok.length === 0) {
-    const first = outcomes.find((o) => !o.ok);
-    throw first && !first.ok ? first.error : new LifeboatError('INTERNAL', 'no storage configured');
-  }
   const manifest = buildManifest(plan, {
     artifact: name,
     serverVersion: session.serverVersion,
@@ -159,41 +149,7 @@ async function backUp(
     content: pipeline.contentHash(),
     stored: pipeline.artifactHash(),
   });
-  const destinations: DestinationResult[] = [];
-  for (const outcome of outcomes) {
-    if (!outcome.ok) {
-      destinations.push({
-        storage: outcome.storage.name,
-        ok: false,
-        error: { code: outcome.error.code, message: outcome.error.message },
-      });
-      continue;
-    }
-    try {
-      await storeManifest(outcome.storage, manifest, signal);
-      ctx.catalog.recordArtifact(outcome.storage.name, name, manifest);
-      destinations.push({ storage: outcome.storage.name, ok: true });
-    } catch (err) {
-      // Without its manifest the artifact is not a backup: remove it so it cannot mislead.
-      await outcome.storage.remove(name);
-      const error =
-        err instanceof LifeboatError
-          ? err
-          : new LifeboatError('IO_ERROR', messageOf(err), { cause: err });
-      destinations.push({
-        storage: outcome.storage.name,
-        ok: false,
-        error: { code: error.code, message: error.message },
-      });
-      if (!destinations.some((d) => d.ok) && outcome === outcomes[outcomes.length - 1]) throw error;
-    }
-  }
-  if (!destinations.some((d) => d.ok)) {
-    const first = destinations[0]?.error;
-    throw new LifeboatError('IO_ERROR', first?.message ?? 'backup could not be stored', {
-      hint: 'check the storages',
-    });
-  }
+  const destinations = await completeDestinations(outcomes, manifest, ctx.catalog, signal);
   const failed = destinations.filter((d) => !d.ok);
   failed.forEach((d) =>
     ctx.events({ type: 'warning', message: `storage "${d.storage}" failed: ${d.error?.message}` }),

@@ -9,6 +9,9 @@ import {
   type StageResult,
 } from '../../pipeline/manifest.js';
 import type { Storage } from '../../storage/storage.js';
+import type { Catalog } from '../../catalog/index.js';
+import { toLifeboatError, type LifeboatError } from '../../errors/index.js';
+import type { StoreOutcome } from './store.js';
 import { LIFEBOAT_VERSION } from '../../version.js';
 import type { BackupPlan } from './plan.js';
 
@@ -64,4 +67,46 @@ export async function storeManifest(
     signal,
     expect: () => ({ size: bytes.length, sha256 }),
   });
+}
+
+/** How one destination ended. */
+export interface DestinationResult {
+  readonly storage: string;
+  readonly ok: boolean;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/**
+ * Writes the manifest beside each stored artifact and records it in the catalog. A storage
+ * whose manifest cannot be written loses its artifact too (without a manifest it would only
+ * mislead). Fails with the first error when no destination holds a complete backup.
+ */
+export async function completeDestinations(
+  outcomes: readonly StoreOutcome[],
+  manifest: Manifest,
+  catalog: Catalog,
+  signal: AbortSignal,
+): Promise<DestinationResult[]> {
+  const destinations: DestinationResult[] = [];
+  let firstError: LifeboatError | undefined;
+  for (const outcome of outcomes) {
+    let error = outcome.ok ? undefined : outcome.error;
+    if (outcome.ok) {
+      try {
+        await storeManifest(outcome.storage, manifest, signal);
+        catalog.recordArtifact(outcome.storage.name, manifest.artifact, manifest);
+      } catch (err) {
+        await outcome.storage.remove(manifest.artifact);
+        error = toLifeboatError(err, signal, 'writing the manifest');
+      }
+    }
+    firstError ??= error;
+    destinations.push({
+      storage: outcome.storage.name,
+      ok: error === undefined,
+      ...(error ? { error: { code: error.code, message: error.message } } : {}),
+    });
+  }
+  if (!destinations.some((d) => d.ok)) throw firstError;
+  return destinations;
 }
