@@ -1,4 +1,11 @@
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +78,17 @@ describe('lifeboat CLI round trip (SQLite, local storage)', () => {
     const sql = readFileSync(join(dir, 'backups', artifact));
     sqlite3(out, gunzipSync(sql).toString('utf8'));
     expect(sqliteDump(out)).toBe(sqliteDump(source));
+  });
+
+  it('restores a plain `sqlite3 .dump` file, warning that it has no manifest', async () => {
+    writeFileSync(join(dir, 'plain.sql'), sqliteDump(source));
+    const res = await lifeboat(
+      ['restore', './plain.sql', '--to', 'sqlite:./from-dump.db', '--force'],
+      { cwd: dir },
+    );
+    expect(res.code).toBe(0);
+    expect(res.stderr).toContain('warning: "plain.sql" has no manifest');
+    expect(sqliteDump(join(dir, 'from-dump.db'))).toBe(sqliteDump(source));
   });
 
   it('--dry-run prints the plan and changes nothing', async () => {
