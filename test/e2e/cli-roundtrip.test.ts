@@ -91,6 +91,35 @@ describe('lifeboat CLI round trip (SQLite, local storage)', () => {
     expect(sqliteDump(join(dir, 'from-dump.db'))).toBe(sqliteDump(source));
   });
 
+  it('deep-verifies schema-only and data-only backups, and restores rows of a data-only one', async () => {
+    for (const scope of ['--schema-only', '--data-only']) {
+      const res = await lifeboat(['backup', 'sqlite:./app.db', scope, '--verify=deep', '--json'], {
+        cwd: dir,
+      });
+      expect(res.stderr).not.toContain('error:');
+      expect(res.code).toBe(0);
+      expect(JSON.parse(res.stdout).verification.ok).toBe(true);
+    }
+    const dataOnly = await lifeboat(['backup', 'sqlite:./app.db', '--data-only', '--json'], {
+      cwd: dir,
+    });
+    const target = join(dir, 'data-target.db');
+    copyFileSync(source, target);
+    sqlite3(target, "DELETE FROM notes; INSERT INTO roles VALUES (5, 'extra');");
+    const res = await lifeboat(
+      [
+        'restore',
+        JSON.parse(dataOnly.stdout).artifact,
+        '--to',
+        'sqlite:./data-target.db',
+        '--force',
+      ],
+      { cwd: dir },
+    );
+    expect(res.stderr).not.toContain('error:');
+    expect(sqliteDump(target)).toBe(sqliteDump(source));
+  });
+
   it('--dry-run prints the plan and changes nothing', async () => {
     const target = join(dir, 'dry.db');
     copyFileSync(source, target);

@@ -1,11 +1,11 @@
-import type { ConnectionTarget, Engine, TableSummary } from '../../engines/engine.js';
+import type { Engine, TableSummary } from '../../engines/engine.js';
 import { engineByName } from '../../engines/registry.js';
 import { LifeboatError, isLifeboatError, messageOf, toLifeboatError } from '../../errors/index.js';
 import { openArtifactReader } from '../../pipeline/artifact-reader.js';
 import type { Manifest } from '../../pipeline/manifest.js';
 import type { JobContext } from '../context.js';
 import { locateArtifact, type LocatedArtifact } from '../shared/locate.js';
-import { siblingTarget } from '../shared/targets.js';
+import { restoreIntoScratch } from './deep.js';
 import { compareWithManifest, type TableComparison } from './compare.js';
 
 /** Options of `lifeboat verify`. */
@@ -128,32 +128,30 @@ async function verifyLocated(
   let restored: readonly TableSummary[] | null = null;
   let restoreMs: number | null = null;
   let streamError: unknown = null;
-  let scratchTarget: ConnectionTarget | null = null;
   const sniffed = { ok: false, done: false };
   const sql = sniffing(reader.content, engine, sniffed);
-  try {
-    if (deep) {
-      const near = siblingTarget(ctx, manifest, engine);
-      await engine.cleanupStaleScratch(near, { signal: ctx.signal });
-      const scratch = await engine.createScratch(near, { signal: ctx.signal });
-      scratchTarget = scratch.target;
-      try {
-        const t0 = performance.now();
-        const res = await engine.restore(scratch.target, sql, { signal: ctx.signal });
-        restoreMs = Math.round(performance.now() - t0);
-        restored = res.tables;
-      } finally {
-        await scratch.drop();
-      }
+  // Setup failures of the scratch database throw; failures of the artifact are findings.
+  const finding = (err: unknown): unknown => {
+    const error = toLifeboatError(err, ctx.signal, 'verify');
+    if (error.code === 'ABORTED') throw error;
+    return err;
+  };
+  if (deep) {
+    const scratch = await restoreIntoScratch(ctx, engine, manifest, sql);
+    if (scratch.ok) {
+      restored = scratch.tables;
+      restoreMs = scratch.restoreMs;
     } else {
+      streamError = finding(scratch.error);
+    }
+  } else {
+    try {
       for await (const _chunk of sql) {
         // Reading to the end checks the hash and that the compressed stream is whole.
       }
+    } catch (err) {
+      streamError = finding(err);
     }
-  } catch (err) {
-    const error = toLifeboatError(err, ctx.signal, 'verify');
-    if (error.code === 'ABORTED') throw error;
-    streamError = err;
   }
   const measured = reader.result();
   const hashOk = measured.complete && measured.artifact.sha256 === manifest.sha256;
@@ -174,7 +172,7 @@ async function verifyLocated(
   if (streamError !== null && (!deep || !restored)) {
     const corrupt = isLifeboatError(streamError, 'ARTIFACT_CORRUPT');
     checks.push({ check: 'stream', ok: false, detail: messageOf(streamError) });
-    if (corrupt || !deep || scratchTarget === null) {
+    if (corrupt || !deep) {
       return fail(
         'ARTIFACT_CORRUPT',
         `artifact "${located.key}" is corrupt: ${messageOf(streamError)}`,
