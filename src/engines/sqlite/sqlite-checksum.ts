@@ -1,4 +1,16 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { TextBytes, type CellValue } from './sqlite-cell.js';
+
+/**
+ * SHA-256 of one row as a 32-character latin1 string (one char per byte). `crypto.hash`
+ * (Node >= 20.12) hashes in one call without creating a Hash object per row, about 4x
+ * cheaper than `createHash().update().digest()` for rows of ~100 bytes; a latin1 (`binary`) string is
+ * the cheapest way to return 32 bytes from it.
+ */
+const sha256Latin1: (data: Buffer) => string =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'binary')
+    : (data) => crypto.createHash('sha256').update(data).digest('binary');
 
 /** Name and version of the checksum; bump the version if the encoding below ever changes. */
 export const CHECKSUM_ALGORITHM = 'lifeboat-sqlite-v1';
@@ -9,6 +21,7 @@ const REAL = 2;
 const TEXT = 3;
 const BLOB = 4;
 const NULL = 5;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * Order-independent checksum of a table's rows (`lifeboat-sqlite-v1`).
@@ -36,36 +49,62 @@ export class TableChecksum {
     this.#len = 0;
   }
 
-  /** Adds one value; `text` is a TEXT value's stored bytes, else `value` as better-sqlite3 returns it. */
-  addValue(text: Buffer | null, value: unknown): void {
-    if (text !== null) return this.#bytes(TEXT, text);
-    if (value === null || value === undefined) {
-      this.#reserve(1);
-      this.#buf[this.#len++] = NULL;
+  /** Adds one value as the row reader yields it (the caller has made sure a string is exact). */
+  addValue(value: CellValue | undefined): void {
+    if (typeof value === 'string') {
+      // Encode straight into the row buffer: at most 3 bytes per UTF-16 code unit.
+      this.#reserve(5 + 3 * value.length);
+      const length = this.#buf.write(value, this.#len + 5, 'utf8');
+      this.#buf[this.#len] = TEXT;
+      this.#buf.writeUInt32BE(length, this.#len + 1);
+      this.#len += 5 + length;
     } else if (typeof value === 'bigint') {
       this.#reserve(9);
-      this.#buf[this.#len] = INTEGER;
-      this.#buf.writeBigInt64BE(value, this.#len + 1);
+      const buf = this.#buf;
+      const at = this.#len;
+      buf[at] = INTEGER;
+      if (value >= -MAX_SAFE && value <= MAX_SAFE) {
+        // Two's complement by hand: writeBigInt64BE does BigInt arithmetic and costs ~3x more.
+        const n = Number(value);
+        const hi = Math.floor(n / 0x100000000);
+        const lo = n - hi * 0x100000000;
+        buf[at + 1] = hi >>> 24;
+        buf[at + 2] = hi >>> 16;
+        buf[at + 3] = hi >>> 8;
+        buf[at + 4] = hi;
+        buf[at + 5] = lo >>> 24;
+        buf[at + 6] = lo >>> 16;
+        buf[at + 7] = lo >>> 8;
+        buf[at + 8] = lo;
+      } else buf.writeBigInt64BE(value, at + 1);
       this.#len += 9;
+    } else if (value === null || value === undefined) {
+      this.#reserve(1);
+      this.#buf[this.#len++] = NULL;
     } else if (typeof value === 'number') {
       this.#reserve(9);
       this.#buf[this.#len] = REAL;
       this.#buf.writeDoubleBE(value, this.#len + 1);
       this.#len += 9;
-    } else if (Buffer.isBuffer(value)) {
-      this.#bytes(BLOB, value);
+    } else if (value instanceof TextBytes) {
+      this.#bytes(TEXT, value.bytes);
     } else {
-      this.#bytes(TEXT, Buffer.from(String(value), 'utf8'));
+      this.#bytes(BLOB, value);
     }
   }
 
   /** Finishes the row and adds its hash to the sum. */
   endRow(): void {
-    const digest = createHash('sha256').update(this.#buf.subarray(0, this.#len)).digest();
+    const digest = sha256Latin1(this.#buf.subarray(0, this.#len));
     const limbs = this.#limbs;
     let carry = 0;
     for (let i = 3; i >= 0; i--) {
-      const sum = (limbs[i] ?? 0) + digest.readUInt32BE(i * 4) + carry;
+      const word =
+        digest.charCodeAt(4 * i) * 0x1000000 +
+        ((digest.charCodeAt(4 * i + 1) << 16) |
+          (digest.charCodeAt(4 * i + 2) << 8) |
+          digest.charCodeAt(4 * i + 3));
+      const sum = (limbs[i] ?? 0) + word + carry;
       limbs[i] = sum >>> 0;
       carry = sum > 0xffffffff ? 1 : 0;
     }

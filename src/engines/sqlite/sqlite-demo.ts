@@ -6,10 +6,19 @@ import { dirname } from 'node:path';
 const BASE = { users: 5000, forums: 24, threads: 4000, comments: 40_000, products: 3000 } as const;
 
 const ROLES = ['admin', 'moderator', 'seller', 'member', 'guest', 'support'] as const;
-const RESOURCES = ['users', 'roles', 'forums', 'threads', 'comments', 'products', 'orders', 'reports'] as const;
+const RESOURCES = [
+  'users',
+  'roles',
+  'forums',
+  'threads',
+  'comments',
+  'products',
+  'orders',
+  'reports',
+] as const;
 const ACTIONS = ['view', 'create', 'update', 'delete', 'moderate'] as const;
 const WORDS =
-  'lorem ipsum dolor sit amet backup restore verify checksum manifest snapshot schema table index trigger café naïve 東京 ünïcödé «quoted» O\'Brien'.split(
+  "lorem ipsum dolor sit amet backup restore verify checksum manifest snapshot schema table index trigger café naïve 東京 ünïcödé «quoted» O'Brien".split(
     ' ',
   );
 
@@ -19,7 +28,10 @@ const WORDS =
  * an AUTOINCREMENT table) for `lifeboat demo`. Deterministic: the same scale gives the same
  * rows. Replaces any file at `path`.
  */
-export function createSqliteDemoDatabase(path: string, scale = 1): { tables: number; rows: number } {
+export function createSqliteDemoDatabase(
+  path: string,
+  scale = 1,
+): { tables: number; rows: number } {
   mkdirSync(dirname(path), { recursive: true });
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
   const db = new Database(path);
@@ -30,10 +42,12 @@ export function createSqliteDemoDatabase(path: string, scale = 1): { tables: num
     const rand = mulberry32(42);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
     const text = (n: number): string => Array.from({ length: n }, () => pick(WORDS)).join(' ');
-    const n = (k: keyof typeof BASE): number => Math.max(1, Math.round(BASE[k] * (k === 'forums' ? 1 : scale)));
+    const n = (k: keyof typeof BASE): number =>
+      Math.max(1, Math.round(BASE[k] * (k === 'forums' ? 1 : scale)));
     const day = 86_400_000;
     const t0 = Date.UTC(2024, 0, 1);
-    const at = (i: number): string => new Date(t0 + Math.floor(rand() * 700 * day) + i).toISOString();
+    const at = (i: number): string =>
+      new Date(t0 + Math.floor(rand() * 700 * day) + i).toISOString();
 
     db.transaction(() => {
       const role = db.prepare('INSERT INTO roles(name, description) VALUES (?, ?)');
@@ -43,38 +57,75 @@ export function createSqliteDemoDatabase(path: string, scale = 1): { tables: num
       const rp = db.prepare('INSERT INTO role_permissions(role_id, permission_id) VALUES (?, ?)');
       const permCount = RESOURCES.length * ACTIONS.length;
       ROLES.forEach((_r, i) => {
-        for (let p = 1; p <= permCount; p++) if (i === 0 || (p + i) % (i + 2) === 0) rp.run(i + 1, p);
+        for (let p = 1; p <= permCount; p++)
+          if (i === 0 || (p + i) % (i + 2) === 0) rp.run(i + 1, p);
       });
       const user = db.prepare(
         'INSERT INTO users(email, display_name, password_hash, balance_cents, rating, avatar, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       );
       const ur = db.prepare('INSERT OR IGNORE INTO user_roles(user_id, role_id) VALUES (?, ?)');
       for (let i = 1; i <= n('users'); i++) {
-        const avatar = i % 7 === 0 ? Buffer.from(Array.from({ length: 32 }, () => Math.floor(rand() * 256))) : null;
-        user.run(`user${i}@example.com`, `${pick(WORDS)} ${i}`, `$2y$10$${i.toString(36).padStart(22, 'x')}`,
-          Math.floor(rand() * 1_000_000) - 1000, i % 5 === 0 ? null : Math.round(rand() * 500) / 100, avatar, at(i));
+        const avatar =
+          i % 7 === 0
+            ? Buffer.from(Array.from({ length: 32 }, () => Math.floor(rand() * 256)))
+            : null;
+        user.run(
+          `user${i}@example.com`,
+          `${pick(WORDS)} ${i}`,
+          `$2y$10$${i.toString(36).padStart(22, 'x')}`,
+          Math.floor(rand() * 1_000_000) - 1000,
+          i % 5 === 0 ? null : Math.round(rand() * 500) / 100,
+          avatar,
+          at(i),
+        );
         ur.run(i, 4);
         if (i % 10 === 0) ur.run(i, 3);
         if (i % 250 === 0) ur.run(i, 2);
       }
       ur.run(1, 1);
       const forum = db.prepare('INSERT INTO forums(slug, title, description) VALUES (?, ?, ?)');
-      for (let i = 1; i <= n('forums'); i++) forum.run(`forum-${i}`, `Forum ${i}: ${text(3)}`, text(12));
-      const thread = db.prepare('INSERT INTO threads(forum_id, user_id, title, body, created_at) VALUES (?, ?, ?, ?, ?)');
+      for (let i = 1; i <= n('forums'); i++)
+        forum.run(`forum-${i}`, `Forum ${i}: ${text(3)}`, text(12));
+      const thread = db.prepare(
+        'INSERT INTO threads(forum_id, user_id, title, body, created_at) VALUES (?, ?, ?, ?, ?)',
+      );
       for (let i = 1; i <= n('threads'); i++) {
-        thread.run(1 + (i % n('forums')), 1 + Math.floor(rand() * n('users')), text(6), `${text(30)}\n${text(20)}`, at(i));
+        thread.run(
+          1 + (i % n('forums')),
+          1 + Math.floor(rand() * n('users')),
+          text(6),
+          `${text(30)}\n${text(20)}`,
+          at(i),
+        );
       }
-      const comment = db.prepare('INSERT INTO comments(thread_id, user_id, body, created_at) VALUES (?, ?, ?, ?)');
+      const comment = db.prepare(
+        'INSERT INTO comments(thread_id, user_id, body, created_at) VALUES (?, ?, ?, ?)',
+      );
       for (let i = 1; i <= n('comments'); i++) {
-        comment.run(1 + Math.floor(rand() * n('threads')), 1 + Math.floor(rand() * n('users')), text(15), at(i));
+        comment.run(
+          1 + Math.floor(rand() * n('threads')),
+          1 + Math.floor(rand() * n('users')),
+          text(15),
+          at(i),
+        );
       }
       const product = db.prepare(
         'INSERT INTO products(seller_id, sku, name, price, stock, attributes, listed_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       );
       for (let i = 1; i <= n('products'); i++) {
-        const attrs = JSON.stringify({ color: pick(['red', 'blue', 'green']), weight_g: Math.floor(rand() * 5000) });
-        product.run(10 * (1 + Math.floor(rand() * (n('users') / 10))), `SKU-${String(i).padStart(6, '0')}`, text(4),
-          Math.round(rand() * 100_000) / 100, Math.floor(rand() * 500), attrs, at(i));
+        const attrs = JSON.stringify({
+          color: pick(['red', 'blue', 'green']),
+          weight_g: Math.floor(rand() * 5000),
+        });
+        product.run(
+          10 * (1 + Math.floor(rand() * (n('users') / 10))),
+          `SKU-${String(i).padStart(6, '0')}`,
+          text(4),
+          Math.round(rand() * 100_000) / 100,
+          Math.floor(rand() * 500),
+          attrs,
+          at(i),
+        );
       }
     })();
     const counts = db

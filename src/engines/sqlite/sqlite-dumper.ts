@@ -4,7 +4,8 @@ import { LIFEBOAT_VERSION } from '../../version.js';
 import { CHECKSUM_ALGORITHM, TableChecksum } from './sqlite-checksum.js';
 import { quoteIdent, quoteString, valueLiteral } from './sqlite-literals.js';
 import { endSnapshot, sqliteVersion, type SqliteDb } from './sqlite-open.js';
-import { addRow, iterateRows, textSlot } from './sqlite-rows.js';
+import type { CellValue } from './sqlite-cell.js';
+import { addRow, readRows } from './sqlite-rows.js';
 import {
   dataTables,
   isInternal,
@@ -102,13 +103,11 @@ export class SqliteDumpSession implements DumpSession {
     const columns = shape.columns.map(quoteIdent);
     if (shape.preserveRowid && shape.rowidRef !== null) columns.unshift(shape.rowidRef);
     const prefix = `INSERT INTO ${quoteIdent(table.name)}(${columns.join(',')}) VALUES(`;
-    const first = shape.preserveRowid ? 1 : 0;
-    for (const row of iterateRows(db, shape, utf8)) {
-      const literals: string[] = first === 1 ? [String(row[0])] : [];
-      for (let i = first; i < row.length; i += 2)
-        literals.push(valueLiteral(textSlot(row[i]), row[i + 1]));
+    for (const row of readRows(db, shape, utf8)) {
+      let line = prefix;
+      for (let i = 0; i < row.length; i++) line += (i === 0 ? '' : ',') + valueLiteral(row[i]);
       addRow(checksum, shape, row);
-      buf.add(`${prefix}${literals.join(',')});\n`);
+      buf.add(`${line});\n`);
       if (buf.full) {
         // The statement stays open across the await; nothing else runs on this connection meanwhile.
         await buf.flush();
@@ -143,7 +142,7 @@ export class SqliteDumpSession implements DumpSession {
       for (const [name, seq] of rows) {
         if (typeof name !== 'string' || !this.#isSelected(name)) continue;
         buf.add(
-          `INSERT INTO sqlite_sequence VALUES(${quoteString(name)},${valueLiteral(null, seq)});\n`,
+          `INSERT INTO sqlite_sequence VALUES(${quoteString(name)},${valueLiteral(seq as CellValue)});\n`,
         );
       }
     }

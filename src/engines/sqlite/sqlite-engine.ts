@@ -72,5 +72,6 @@ export const sqliteEngine = {
     return cleanupSqliteScratch();
   },
   sniff: sniffSqliteDump,
-  createDemoDatabase: async (target, options) => createSqliteDemoDatabase(target.database, options.scale),
+  createDemoDatabase: async (target, options) =>
+    createSqliteDemoDatabase(target.database, options.scale),
 } as const satisfies Engine;

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { TextBytes, type CellValue } from './sqlite-cell.js';
 
 /** Quotes an identifier the one way SQLite always accepts: double quotes, `"` doubled. */
 export function quoteIdent(name: string): string {
@@ -7,7 +8,8 @@ export function quoteIdent(name: string): string {
 
 /** Quotes a string as an SQL text literal, `'` doubled. */
 export function quoteString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
+  // Most text holds no quote; skipping replaceAll then saves a copy of every value.
+  return text.includes("'") ? `'${text.replaceAll("'", "''")}'` : `'${text}'`;
 }
 
 /**
@@ -21,7 +23,8 @@ export function realLiteral(n: number): string {
   if (n === -Infinity) return '-1e999';
   if (Object.is(n, -0)) return '-0.0';
   const text = String(n);
-  return /[.eEN]/.test(text) ? text : `${text}.0`;
+  // String() writes a finite integral double below 1e21 without '.' or exponent, else with one.
+  return Number.isInteger(n) && Math.abs(n) < 1e21 ? `${text}.0` : text;
 }
 
 /**
@@ -35,16 +38,17 @@ export function textLiteral(bytes: Buffer): string {
 }
 
 /**
- * The SQL literal for one stored value as the row reader delivers it (see sqlite-rows.ts):
- * `text` holds a TEXT value's stored bytes (null for other classes), `value` holds the other
- * classes as better-sqlite3 returns them with safe integers (bigint, number, Buffer, null).
+ * The SQL literal for one stored value as the row reader delivers it (see sqlite-cell.ts). A
+ * string is exact text: plain `'...'` unless it holds NUL, which a quoted literal cannot carry.
  */
-export function valueLiteral(text: Buffer | null, value: unknown): string {
-  if (text !== null) return textLiteral(text);
-  if (value === null || value === undefined) return 'NULL';
+export function valueLiteral(value: CellValue | undefined): string {
+  if (typeof value === 'string') {
+    if (!value.includes('\0')) return quoteString(value);
+    return `CAST(X'${Buffer.from(value, 'utf8').toString('hex')}' AS TEXT)`;
+  }
   if (typeof value === 'bigint') return value.toString();
+  if (value === null || value === undefined) return 'NULL';
   if (typeof value === 'number') return realLiteral(value);
-  if (Buffer.isBuffer(value)) return `X'${value.toString('hex')}'`;
-  // A string only arrives from a UTF-16 database, where text is read decoded (see sqlite-rows.ts).
-  return quoteString(String(value));
+  if (value instanceof TextBytes) return textLiteral(value.bytes);
+  return `X'${value.toString('hex')}'`;
 }

@@ -1,19 +1,16 @@
 import type { ConnectionTarget, RestoreOptions, RestoreResult, TableSummary } from '../engine.js';
 import { LifeboatError, isLifeboatError, messageOf } from '../../errors/index.js';
 import { fromSqliteError, lower } from './sqlite-errors.js';
+import { StatementBatch } from './sqlite-batch.js';
+import { dropExisting } from './sqlite-restore-drop.js';
+import { aborted, failure, tableNotInArtifact } from './sqlite-restore-errors.js';
 import type { SqliteDb } from './sqlite-open.js';
 import { summarizeTable } from './sqlite-rows.js';
-import {
-  dataTables,
-  isInternal,
-  isUtf8Database,
-  isVirtual,
-  readSchema,
-  tableShape,
-} from './sqlite-schema.js';
+import { dataTables, isInternal, isUtf8Database, readSchema, tableShape } from './sqlite-schema.js';
 import { nameKey } from './sqlite-selection.js';
 import { SqlSplitter } from './sqlite-splitter.js';
-import { classifyStatement, decodeStatement, type StatementKind } from './sqlite-statement.js';
+import { StatementClassifier } from './sqlite-classifier.js';
+import { decodeStatement, type StatementKind } from './sqlite-statement.js';
 import { openTarget, removeDatabaseFiles } from './sqlite-target-db.js';
 
 const PROGRESS_EVERY = 1000;
@@ -81,6 +78,10 @@ class RestoreRun {
   #table: string | undefined;
   #began = false;
   #ended = false;
+  readonly #classifier = new StatementClassifier();
+  readonly #batch: StatementBatch;
+  #lastTable = '';
+  #lastKey = '';
 
   constructor(db: SqliteDb, target: ConnectionTarget, options: RestoreOptions) {
     this.#db = db;
@@ -89,6 +90,7 @@ class RestoreRun {
     this.#requested =
       options.tables === undefined ? undefined : new Set(options.tables.map(nameKey));
     for (const key of this.#requested ?? []) this.#included.add(key);
+    this.#batch = new StatementBatch(db, (err, sql, statement) => this.#fail(err, sql, statement));
   }
 
   async execute(sql: AsyncIterable<Buffer>): Promise<void> {
@@ -99,6 +101,7 @@ class RestoreRun {
         for (const statement of splitter.push(chunk)) this.#run(statement);
         this.#progress(true);
       }
+      this.#batch.flush();
     } catch (err) {
       if (isLifeboatError(err)) throw err;
       throw new LifeboatError(
@@ -115,17 +118,8 @@ class RestoreRun {
     if (this.#began && !this.#ended) throw this.#truncated('it ends before its COMMIT');
     if (this.#mode === undefined) this.#decideMode({ kind: 'other' });
     const missing = [...(this.#requested ?? [])].filter((key) => !this.#artifactTables.has(key));
-    if (missing.length > 0) {
-      const available = [...this.#artifactTables.values()];
-      throw new LifeboatError(
-        'TABLE_NOT_FOUND',
-        `table "${options(this.#options, missing[0])}" is not in the artifact`,
-        {
-          hint: `tables in the artifact: ${available.length === 0 ? '(none)' : available.join(', ')}`,
-          details: { table: missing[0], available },
-        },
-      );
-    }
+    if (missing.length > 0)
+      throw tableNotInArtifact(this.#options, missing[0], [...this.#artifactTables.values()]);
     this.#progress(true);
   }
 
@@ -141,8 +135,9 @@ class RestoreRun {
     this.statements++;
     if (this.#options.signal.aborted)
       throw aborted(this.#target, this.statements, this.#options.signal);
-    const sql = decodeStatement(bytes);
-    const kind = classifyStatement(sql);
+    let sql: string | undefined;
+    const decode = (): string => (sql ??= decodeStatement(bytes));
+    const kind = this.#classifier.classify(bytes, decode);
     if (kind.kind === 'transaction') {
       if (kind.ends) this.#ended = true;
       else this.#began = true;
@@ -151,7 +146,8 @@ class RestoreRun {
     if (kind.kind === 'rollback') {
       throw this.#fail(
         new Error('the dump ends with ROLLBACK: the tool that wrote it hit errors'),
-        sql,
+        decode(),
+        this.statements,
       );
     }
     if (kind.kind === 'foreign-keys') return;
@@ -159,17 +155,23 @@ class RestoreRun {
     if (kind.kind === 'create-table' && !kind.virtual && isInternal(kind.table)) return;
     if (this.#mode === undefined) this.#decideMode(kind);
     if (!this.#wanted(kind)) return;
-    try {
-      if (kind.kind === 'sequence' && this.#requested !== undefined) {
-        // A selective restore keeps other tables' sequence rows, so replace just this one.
-        this.#db.prepare('DELETE FROM sqlite_sequence WHERE name = ?').run(kind.table);
+    if (kind.kind === 'data') {
+      this.#batch.add(bytes, this.statements);
+    } else {
+      // Anything else may depend on the rows queued so far (an index, a trigger): run them first.
+      this.#batch.flush();
+      try {
+        if (kind.kind === 'sequence' && this.#requested !== undefined) {
+          // A selective restore keeps other tables' sequence rows, so replace just this one.
+          this.#db.prepare('DELETE FROM sqlite_sequence WHERE name = ?').run(kind.table);
+        }
+        this.#db.exec(decode());
+      } catch (err) {
+        throw this.#fail(err, decode(), this.statements);
       }
-      this.#db.exec(sql);
-    } catch (err) {
-      throw this.#fail(err, sql);
     }
     if (kind.kind === 'data' || (kind.kind === 'create-table' && !kind.virtual)) {
-      if (!isInternal(kind.table)) this.#touched.set(nameKey(kind.table), kind.table);
+      if (!isInternal(kind.table)) this.#touched.set(this.#key(kind.table), kind.table);
     }
     if (kind.kind === 'data' && this.#table !== kind.table) {
       this.#table = kind.table;
@@ -185,43 +187,22 @@ class RestoreRun {
   #decideMode(kind: StatementKind): void {
     const data = kind.kind === 'data' || kind.kind === 'sequence' || kind.kind === 'sequence-reset';
     this.#mode = data ? 'data' : 'replace';
-    if (this.#mode === 'replace') this.#dropExisting();
+    if (this.#mode === 'replace') dropExisting(this.#db, this.#target, this.#requested);
   }
 
-  #dropExisting(): void {
-    const entries = readSchema(this.#db).filter((e) => e.sql !== null && !isInternal(e.name));
-    const drops: string[] = [];
-    const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-    if (this.#requested === undefined) {
-      for (const e of entries)
-        if (e.type === 'trigger') drops.push(`DROP TRIGGER IF EXISTS ${quote(e.name)}`);
-      for (const e of entries)
-        if (e.type === 'view') drops.push(`DROP VIEW IF EXISTS ${quote(e.name)}`);
-      // Virtual tables first: dropping one drops its shadow tables, which IF EXISTS then skips.
-      for (const e of entries)
-        if (isVirtual(e)) drops.push(`DROP TABLE IF EXISTS ${quote(e.name)}`);
-      for (const e of entries)
-        if (e.type === 'table' && !isVirtual(e))
-          drops.push(`DROP TABLE IF EXISTS ${quote(e.name)}`);
-    } else {
-      for (const e of entries) {
-        if (e.type === 'table' && this.#requested.has(nameKey(e.name)))
-          drops.push(`DROP TABLE IF EXISTS ${quote(e.name)}`);
-      }
+  /** nameKey with a one-entry memo: consecutive statements nearly always name the same table. */
+  #key(table: string): string {
+    if (table !== this.#lastTable) {
+      this.#lastTable = table;
+      this.#lastKey = nameKey(table);
     }
-    for (const drop of drops) {
-      try {
-        this.#db.exec(drop);
-      } catch (err) {
-        throw failure(this.#target, 'while clearing the target', err);
-      }
-    }
+    return this.#lastKey;
   }
 
   /** Which statements a selective restore runs: the requested tables' and nothing else. */
   #wanted(kind: StatementKind): boolean {
     if (kind.kind === 'create-table' || kind.kind === 'data') {
-      const key = nameKey(kind.table);
+      const key = this.#key(kind.table);
       if (!this.#artifactTables.has(key)) this.#artifactTables.set(key, kind.table);
       if (this.#requested === undefined) return true;
       if (
@@ -257,9 +238,9 @@ class RestoreRun {
     });
   }
 
-  #fail(err: unknown, sql: string): LifeboatError {
+  #fail(err: unknown, sql: string, statement: number): LifeboatError {
     const excerpt = sql.trim().replace(/\s+/g, ' ').slice(0, 80);
-    return failure(this.#target, `at statement ${this.statements}`, err, excerpt);
+    return failure(this.#target, `at statement ${statement}`, err, excerpt);
   }
 
   #truncated(why: string): LifeboatError {
@@ -267,38 +248,4 @@ class RestoreRun {
       hint: 'the target was left as it was; the artifact looks truncated — restore an earlier backup',
     });
   }
-}
-
-/** The user's spelling of a requested table, for the message. */
-function options(opts: RestoreOptions, key: string | undefined): string {
-  return opts.tables?.find((t) => nameKey(t) === key) ?? key ?? '';
-}
-
-function failure(
-  target: ConnectionTarget,
-  where: string,
-  err: unknown,
-  excerpt?: string,
-): LifeboatError {
-  const mapped = fromSqliteError(err, 'restoring', target.database);
-  const hint =
-    mapped.code === 'DISK_FULL'
-      ? `free space on the disk of "${target.database}"; the target was left as it was`
-      : `the target was left as it was${excerpt === undefined ? '' : `; the statement begins "${excerpt}"`}`;
-  return new LifeboatError('RESTORE_FAILED', `restore failed ${where}: ${lower(messageOf(err))}`, {
-    hint,
-    cause: err,
-    details: excerpt === undefined ? undefined : { statement: excerpt },
-  });
-}
-
-function aborted(target: ConnectionTarget, statement: number, signal: AbortSignal): LifeboatError {
-  return new LifeboatError(
-    'ABORTED',
-    `restore of "${target.database}" interrupted at statement ${statement}`,
-    {
-      hint: 'the target was left as it was; run the restore again',
-      cause: signal.reason,
-    },
-  );
 }
