@@ -7,4 +7,6 @@ need=()
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 command -v gunzip >/dev/null 2>&1 || need+=(gzip)
 command -v mount >/dev/null 2>&1 || need+=(mount)
+command -v script >/dev/null 2>&1 || need+=(bsdutils)
+command -v runuser >/dev/null 2>&1 || need+=(util-linux)
 apt_install "${need[@]}"

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { isLifeboatError } from '../../src/errors/index.js';
 import { runBackup } from '../../src/jobs/backup/backup-job.js';
 import type { JobContext } from '../../src/jobs/context.js';
 import { runRestore } from '../../src/jobs/restore/restore-job.js';
-import { tempDir } from '../support/cli.js';
+import { CLI, cleanEnv, lifeboat, tempDir } from '../support/cli.js';
 import { makeAppDb } from '../support/fixture-db.js';
 import { sqlite3, sqliteDump } from '../support/sqlite-cli.js';
 
@@ -87,5 +88,53 @@ describe('restore confirmation', () => {
     } finally {
       ctx.close();
     }
+  });
+});
+
+describe('restore confirmation on a real terminal', () => {
+  /** Runs the CLI under `script`, which gives it a pseudo-terminal, typing `answer` at the prompt. */
+  function onTerminal(
+    dir: string,
+    args: string[],
+    answer: string,
+  ): Promise<{ code: number | null; output: string }> {
+    const command = [process.execPath, CLI, ...args]
+      .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
+      .join(' ');
+    const env = cleanEnv();
+    delete env.CI;
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      cwd: dir,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('Type its name')) child.stdin.end(`${answer}\n`);
+    });
+    return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
+  }
+
+  it('restores into a protected connection only after its name is typed', async () => {
+    const dir = tempDir();
+    makeAppDb(dir, 'app.db', 30);
+    makeAppDb(dir, 'prod.db', 5);
+    writeFileSync(
+      join(dir, 'lifeboat.yaml'),
+      'connections:\n  app: { url: "sqlite:./app.db" }\n  prod: { url: "sqlite:./prod.db", protected: true }\n',
+    );
+    const backup = await lifeboat(['backup', 'app', '--json'], { cwd: dir });
+    const { artifact } = JSON.parse(backup.stdout) as { artifact: string };
+    const before = sqliteDump(join(dir, 'prod.db'));
+
+    const wrong = await onTerminal(dir, ['restore', artifact, '--to', 'prod'], 'app');
+    expect(wrong.output).toContain('"prod" is protected. Type its name to restore into it:');
+    expect(wrong.code).toBe(10);
+    expect(sqliteDump(join(dir, 'prod.db'))).toBe(before);
+
+    const right = await onTerminal(dir, ['restore', artifact, '--to', 'prod'], 'prod');
+    expect(right.code).toBe(0);
+    expect(sqliteDump(join(dir, 'prod.db'))).toBe(sqliteDump(join(dir, 'app.db')));
   });
 });

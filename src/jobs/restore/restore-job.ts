@@ -47,7 +47,6 @@ export async function runRestore(
   ctx: JobContext,
   options: RestoreJobOptions,
 ): Promise<RestoreJobResult> {
-  const t0 = performance.now();
   const located = await locateArtifact(ctx, options.artifact);
   const plan = await planRestore(ctx, located, options);
   const warnings: string[] = [];
@@ -61,6 +60,8 @@ export async function runRestore(
     return { status: 'planned', plan, safetyBackup: null, tables: [], durationMs: 0, warnings };
   }
   await confirmRestore(plan, options);
+  // Timed from here: how long the restore took, not how long the person took to answer.
+  const t0 = performance.now();
 
   const opId = ctx.catalog.startOperation({
     operation: 'restore',
