@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { LIFEBOAT_VERSION } from '../version.js';
 import { reportFailure } from './report.js';
 import type { CommandRuntime } from './runtime.js';
@@ -72,6 +72,17 @@ program
     ),
   )
   .option('--tag <tag>', 'label added to the artifact name, e.g. pre-deploy')
+  .option('--no-owner', 'PostgreSQL: leave out object owners (as pg_dump --no-owner)')
+  .option('--no-privileges', 'PostgreSQL: leave out grants (as pg_dump --no-privileges)')
+  .option('--schema-via <tool>', 'PostgreSQL: take the schema from this tool (pg_dump) on PATH')
+  .option(
+    '--no-definer',
+    'MySQL/MariaDB: strip DEFINER clauses from views, routines, triggers, events',
+  )
+  .option(
+    '--lock-tables',
+    'MySQL/MariaDB: lock non-transactional tables briefly for a consistent read',
+  )
   .addOption(wait())
   .addOption(json())
   .action(run(() => import('./commands/backup.js')));
@@ -121,6 +132,16 @@ program
   .option('--limit <n>', 'how many entries', '50')
   .addOption(json())
   .action(run(() => import('./commands/history.js')));
+
+program
+  .command('db')
+  .description('database maintenance: info (size, tables), optimize, check (integrity), repair')
+  .addArgument(
+    new Argument('<action>', 'what to do').choices(['info', 'optimize', 'check', 'repair']),
+  )
+  .argument('[connection]', 'connection name or URL')
+  .addOption(json())
+  .action(run(() => import('./commands/db.js')));
 
 program
   .command('catalog')

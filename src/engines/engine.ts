@@ -54,6 +54,11 @@ export interface DumpScope {
   readonly tables?: readonly string[];
   /** Leave these tables out. */
   readonly excludeTables?: readonly string[];
+  /**
+   * Engine-specific dump switches from the command line or a plan (`noOwner`, `noPrivileges`,
+   * `schemaVia`, `noDefiner`, `lockTables`, ...). Engines ignore the ones they do not know.
+   */
+  readonly options?: Readonly<Record<string, string | boolean>>;
 }
 
 /** Where a dumper writes SQL text. The promise resolves when the pipeline can take more. */
@@ -75,6 +80,14 @@ export interface DumpSession {
   readonly tables: readonly TableInfo[];
   /** Identifies the checksum algorithm; verification compares only equal algorithms. */
   readonly checksumAlgorithm: string;
+  /**
+   * Facts about the source at snapshot time that a later point-in-time recovery needs
+   * (exported snapshot id, binary log file/position/GTID, ...); stored as the manifest's `source`.
+   * Read after `writeFooter`.
+   */
+  readonly sourceFacts?: () => Readonly<Record<string, unknown>>;
+  /** Warnings for the user (e.g. non-transactional tables read without a lock). */
+  readonly warnings?: () => readonly string[];
   writeHeader(out: DumpWriter): Promise<void>;
   /** Objects the data needs (tables, types): the pre-data section. */
   writeSchema(out: DumpWriter): Promise<void>;
@@ -138,6 +151,44 @@ export interface EngineCallOptions {
   readonly signal: AbortSignal;
 }
 
+/** One table's outcome of a maintenance action. */
+export interface MaintenanceTableResult {
+  readonly table: string;
+  /** `ok`, `optimized`, `repaired`, `analyzed`, `reindexed`, `skipped`, `error`, ... */
+  readonly status: string;
+  readonly message?: string;
+}
+
+/** What `lifeboat db optimize|check|repair` did, table by table. */
+export interface MaintenanceReport {
+  readonly action: 'optimize' | 'check' | 'repair';
+  /** False when any table reported a problem (a check found corruption, a repair failed). */
+  readonly ok: boolean;
+  readonly tables: readonly MaintenanceTableResult[];
+  readonly notes: readonly string[];
+}
+
+/** What `lifeboat db info` shows. */
+export interface DatabaseInfo {
+  readonly serverVersion: string;
+  readonly database: string;
+  readonly sizeBytes: number;
+  /** Largest first, with estimated rows where exact counts would be slow. */
+  readonly tables: readonly {
+    readonly name: string;
+    readonly rows: number;
+    readonly sizeBytes: number;
+  }[];
+}
+
+/** `lifeboat db info|optimize|check|repair` for one engine. */
+export interface DatabaseMaintenance {
+  info(target: ConnectionTarget, options: EngineCallOptions): Promise<DatabaseInfo>;
+  optimize(target: ConnectionTarget, options: EngineCallOptions): Promise<MaintenanceReport>;
+  check(target: ConnectionTarget, options: EngineCallOptions): Promise<MaintenanceReport>;
+  repair(target: ConnectionTarget, options: EngineCallOptions): Promise<MaintenanceReport>;
+}
+
 /** A database engine. */
 export interface Engine {
   /** Stable name used in URLs, manifests and the registry (`sqlite`). */
@@ -183,6 +234,8 @@ export interface Engine {
   cleanupStaleScratch(near: ConnectionTarget, options: EngineCallOptions): Promise<number>;
   /** True when the first bytes of a dump (decompressed, as text) look like this engine's SQL. */
   sniff(head: string): boolean;
+  /** `lifeboat db …` support; engines without it get a clear "not supported" error. */
+  readonly maintenance?: DatabaseMaintenance;
   /** Builds the realistic demo database of `lifeboat demo` at `target`, replacing it. */
   createDemoDatabase?(
     target: ConnectionTarget,

@@ -38,6 +38,8 @@ export interface Manifest {
     readonly data: boolean;
     readonly tables: readonly string[] | null;
     readonly excludeTables: readonly string[] | null;
+    /** Engine-specific dump switches used (`noOwner`, `noDefiner`, ...), when any. */
+    readonly options?: Readonly<Record<string, string | boolean>>;
   };
   /** `gzip` or `none`. */
   readonly compression: string;
@@ -48,6 +50,11 @@ export interface Manifest {
   readonly content: { readonly size: number; readonly sha256: string };
   readonly checksumAlgorithm: string;
   readonly tables: readonly TableSummary[];
+  /**
+   * Engine-reported facts about the source at snapshot time (binary log position, exported
+   * snapshot, ...); absent when the engine reports none.
+   */
+  readonly source?: Readonly<Record<string, unknown>>;
   /** Every pipeline stage's result, in pipeline order. */
   readonly pipeline: readonly StageResult[];
 }
@@ -59,5 +66,8 @@ export function manifestScope(scope: DumpScope): Manifest['scope'] {
     data: scope.data,
     tables: scope.tables ? [...scope.tables] : null,
     excludeTables: scope.excludeTables ? [...scope.excludeTables] : null,
+    ...(scope.options && Object.keys(scope.options).length
+      ? { options: { ...scope.options } }
+      : {}),
   };
 }

@@ -25,6 +25,7 @@ export default async function backup(
       ...optional('tag', typeof opts.tag === 'string' ? opts.tag : undefined),
       ...optional('verify', verify),
       wait: opts.wait === true,
+      engineOptions: engineOptions(opts),
     });
     ctx.close();
     if (rt.json) {
@@ -46,4 +47,15 @@ export default async function backup(
 /** `{ key: value }` when value is defined, `{}` otherwise: keeps optional options absent. */
 export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
+
+/** Engine-specific switches, only those the user actually set. */
+function engineOptions(opts: Record<string, unknown>): Record<string, string | boolean> {
+  return {
+    ...(opts.owner === false ? { noOwner: true } : {}),
+    ...(opts.privileges === false ? { noPrivileges: true } : {}),
+    ...(typeof opts.schemaVia === 'string' ? { schemaVia: opts.schemaVia } : {}),
+    ...(opts.definer === false ? { noDefiner: true } : {}),
+    ...(opts.lockTables === true ? { lockTables: true } : {}),
+  };
 }

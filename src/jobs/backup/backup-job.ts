@@ -148,7 +148,10 @@ async function backUp(
     stages: pipeline.results(),
     content: pipeline.contentHash(),
     stored: pipeline.artifactHash(),
+    ...(session.sourceFacts ? { source: session.sourceFacts() } : {}),
   });
+  const sessionWarnings = session.warnings?.() ?? [];
+  for (const message of sessionWarnings) ctx.events({ type: 'warning', message });
   const destinations = await completeDestinations(outcomes, manifest, ctx.catalog, signal);
   const failed = destinations.filter((d) => !d.ok);
   failed.forEach((d) =>
@@ -166,7 +169,10 @@ async function backUp(
     durationMs: Date.parse(manifest.finishedAt) - startedAt.getTime(),
     destinations,
     manifest,
-    warnings: failed.map((d) => `storage "${d.storage}" failed: ${d.error?.message}`),
+    warnings: [
+      ...sessionWarnings,
+      ...failed.map((d) => `storage "${d.storage}" failed: ${d.error?.message}`),
+    ],
   };
 }
 

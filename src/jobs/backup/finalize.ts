@@ -26,6 +26,7 @@ export interface BackupFacts {
   readonly stages: readonly StageResult[];
   readonly content: { readonly size: number; readonly sha256: string };
   readonly stored: { readonly size: number; readonly sha256: string };
+  readonly source?: Readonly<Record<string, unknown>>;
 }
 
 /** Builds the manifest of a finished backup. */
@@ -48,6 +49,7 @@ export function buildManifest(plan: BackupPlan, facts: BackupFacts): Manifest {
     content: facts.content,
     checksumAlgorithm: facts.checksumAlgorithm,
     tables: facts.tables,
+    ...(facts.source && Object.keys(facts.source).length ? { source: facts.source } : {}),
     pipeline: facts.stages,
   };
 }

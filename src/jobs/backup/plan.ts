@@ -25,6 +25,8 @@ export interface BackupOptions {
   readonly verify?: 'file' | 'deep';
   /** Wait for a lock held by another backup/restore of the same connection instead of failing. */
   readonly wait?: boolean;
+  /** Engine-specific dump switches (`noOwner`, `noPrivileges`, `schemaVia`, `noDefiner`, `lockTables`). */
+  readonly engineOptions?: Readonly<Record<string, string | boolean>>;
   /** An already resolved connection (a restore's safety backup); wins over `connection`. */
   readonly connectionSpec?: ConnectionSpec;
   /** The caller already holds the connection's lock (a restore's safety backup). */
@@ -81,6 +83,9 @@ export function planBackup(ctx: JobContext, options: BackupOptions): BackupPlan 
       data: !options.schemaOnly,
       ...(options.tables?.length ? { tables: options.tables } : {}),
       ...(options.excludeTables?.length ? { excludeTables: options.excludeTables } : {}),
+      ...(options.engineOptions && Object.keys(options.engineOptions).length
+        ? { options: options.engineOptions }
+        : {}),
     },
     compression,
     compressLevel: options.compressLevel ?? ctx.config.defaults.compressLevel,

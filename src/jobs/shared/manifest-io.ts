@@ -21,7 +21,7 @@ const manifestSchema = z.looseObject({
   startedAt: z.string(),
   finishedAt: z.string(),
   tag: z.string().nullable(),
-  scope: z.object({
+  scope: z.looseObject({
     schema: z.boolean(),
     data: z.boolean(),
     tables: z.array(z.string()).nullable(),
