@@ -9,6 +9,7 @@ import { throwIfAborted } from '../../errors/index.js';
 import { SqliteDumpSession, sniffSqliteDump } from './sqlite-dumper.js';
 import { createSqliteDemoDatabase } from './sqlite-demo.js';
 import { fromSqliteError } from './sqlite-errors.js';
+import { sqliteMaintenance } from './sqlite-maintenance.js';
 import { describeSqlite, summarizeSqlite } from './sqlite-inspect.js';
 import { endSnapshot, openSnapshot } from './sqlite-open.js';
 import { restoreSqlite } from './sqlite-restorer.js';
@@ -72,6 +73,7 @@ export const sqliteEngine = {
     return cleanupSqliteScratch();
   },
   sniff: sniffSqliteDump,
+  maintenance: sqliteMaintenance,
   createDemoDatabase: async (target, options) =>
     createSqliteDemoDatabase(target.database, options.scale),
 } as const satisfies Engine;
