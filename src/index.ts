@@ -43,3 +43,61 @@ export type { RestorePlan } from './jobs/restore/plan.js';
 export { runList, type ListedArtifact, type ListOptions } from './jobs/list/list-job.js';
 export { locateArtifact, type LocatedArtifact } from './jobs/shared/locate.js';
 export { runDemo, type DemoResult } from './demo/run-demo.js';
+export {
+  runPrune,
+  type PruneItem,
+  type PruneOptions,
+  type PruneResult,
+} from './jobs/prune/prune-job.js';
+export {
+  decideRetention,
+  KEEP_TAG,
+  type RetentionArtifact,
+  type RetentionDecision,
+  type RetentionRule,
+} from './jobs/prune/retention.js';
+export { retentionFor } from './jobs/prune/policy.js';
+export { loadDecryptKeys, type KeySources } from './jobs/shared/decrypt-keys.js';
+export {
+  checkRecipients,
+  generateKeyPair,
+  parseIdentityFile,
+  type DecryptKeys,
+  type EncryptionSpec,
+} from './pipeline/age-keys.js';
+export type { ManifestEncryption } from './pipeline/manifest.js';
+export {
+  runPlan,
+  planSettings,
+  planSettingsFor,
+  type PlanArtifact,
+  type PlanRunOptions,
+  type PlanRunResult,
+  type PlanSettings,
+  type PruneOutcome,
+  type PruneStep,
+} from './jobs/run/index.js';
+export {
+  ManualClock,
+  Scheduler,
+  crontabLines,
+  nextRun,
+  parseSchedule,
+  runDaemon,
+  systemClock,
+  systemdUnits,
+  type Clock,
+  type DaemonOptions,
+  type Schedule,
+  type ScheduledPlan,
+} from './scheduler/index.js';
+export {
+  buildMessage,
+  channelsFor,
+  deliver,
+  signature,
+  type Channel,
+  type DeliveryResult,
+  type NotificationMessage,
+} from './notify/index.js';
+export { checkHealth, PlanMetrics, type HealthReport, type PlanHealth } from './health/index.js';

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Argument, Command, Option } from 'commander';
+import { COMPRESSIONS } from '../config/types.js';
 import { LIFEBOAT_VERSION } from '../version.js';
 import { reportFailure } from './report.js';
 import type { CommandRuntime } from './runtime.js';
@@ -45,6 +46,21 @@ function run(load: () => Promise<{ default: Action }>) {
 }
 
 const json = () => new Option('--json', 'print a machine-readable result on stdout');
+/** Collects a repeatable option's values. */
+const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
+const identity = () =>
+  new Option(
+    '--identity <file>',
+    'age identity file to decrypt with (repeatable; default $LIFEBOAT_AGE_IDENTITY)',
+  ).argParser(collect);
+const passphraseEnv = () =>
+  new Option(
+    '--passphrase-env <var>',
+    'environment variable holding the age passphrase (default $LIFEBOAT_PASSPHRASE)',
+  );
 const wait = () =>
   new Option('--wait', 'wait for another backup or restore of the same connection to finish');
 
@@ -63,8 +79,20 @@ program
   .option('--data-only', 'only the rows, no schema')
   .option('--tables <list>', 'only these tables (comma-separated)')
   .option('--exclude-tables <list>', 'leave these tables out (comma-separated)')
-  .addOption(new Option('--compress <codec>', 'compression').choices(['gzip', 'none']))
-  .option('--compress-level <n>', 'compression level (gzip: 1-9)')
+  .addOption(new Option('--compress <codec>', 'compression').choices([...COMPRESSIONS]))
+  .option('--compress-level <n>', 'compression level (gzip: 1-9, zstd: 1-19)')
+  .option('--encrypt', 'encrypt with age to the configured recipients (defaults.encrypt)')
+  .option('--no-encrypt', 'do not encrypt, even when recipients are configured')
+  .addOption(
+    new Option('--recipient <age1…>', 'encrypt to this age public key (repeatable)').argParser(
+      collect,
+    ),
+  )
+  .option(
+    '--passphrase-env <var>',
+    'encrypt with the passphrase held in this environment variable (age scrypt)',
+  )
+  .addOption(identity())
   .option('--to <storages>', 'storages to write to (comma-separated names)')
   .addOption(
     new Option('--verify [depth]', 'verify after backup: "file" (default) or "deep"').preset(
@@ -109,6 +137,8 @@ program
   )
   .argument('<artifact>', 'artifact file name or path')
   .option('--deep', 'restore into a scratch database and compare row counts and checksums')
+  .addOption(identity())
+  .addOption(passphraseEnv())
   .addOption(json())
   .action(run(() => import('./commands/verify.js')));
 
@@ -121,9 +151,28 @@ program
   .option('--dry-run', 'print what would change, change nothing')
   .option('--force', 'do not ask for confirmation (required without a terminal)')
   .option('--no-safety-backup', 'skip the backup of the target taken before restoring')
+  .addOption(identity())
+  .addOption(passphraseEnv())
   .addOption(wait())
   .addOption(json())
   .action(run(() => import('./commands/restore.js')));
+
+program
+  .command('prune')
+  .description('delete the artifacts the retention policy no longer keeps')
+  .argument('[connection]', 'only artifacts of this connection')
+  .option('--storage <name>', 'only this storage')
+  .option('--dry-run', 'list each artifact with keep/delete and the rule, delete nothing')
+  .option('--force', 'do not ask for confirmation (required without a terminal)')
+  .addOption(json())
+  .action(run(() => import('./commands/prune.js')));
+
+program
+  .command('keygen')
+  .description('create an age key pair; prints the public key (the recipient)')
+  .option('--output <file>', 'write the identity (secret key) to this file, mode 0600')
+  .addOption(json())
+  .action(run(() => import('./commands/keygen.js')));
 
 program
   .command('history')
@@ -158,6 +207,36 @@ program
   .option('--scale <n>', 'size factor (1 = tens of thousands of rows)', '1')
   .addOption(json())
   .action(run(() => import('./commands/demo.js')));
+
+// Scheduled plans, health and the daemon (docs/scheduling.md).
+program
+  .command('run')
+  .description('run a backup plan now: hooks, backup, verify, retention, notifications')
+  .argument('<plan>', 'plan name from lifeboat.yaml')
+  .addOption(json())
+  .action(run(() => import('./commands/run.js')));
+
+program
+  .command('daemon')
+  .description('run every plan on its schedule until SIGTERM/SIGINT')
+  .option('--metrics-port <port>', 'serve Prometheus metrics on this port')
+  .option('--metrics-host <host>', 'address for the metrics server', '127.0.0.1')
+  .action(run(() => import('./commands/daemon.js')));
+
+program
+  .command('status')
+  .description('health of every plan; exits non-zero when one is failing or stale')
+  .addOption(json())
+  .action(run(() => import('./commands/status.js')));
+
+program
+  .command('schedule')
+  .description('scheduling helpers')
+  .command('print')
+  .description('print crontab lines and systemd units equivalent to the plans')
+  .option('--command <cmd>', 'how cron/systemd start lifeboat', 'lifeboat')
+  .addOption(json())
+  .action(run(() => import('./commands/schedule.js')));
 
 try {
   await program.parseAsync(process.argv);

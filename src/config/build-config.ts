@@ -1,10 +1,18 @@
+import { parseDuration } from '../scheduler/duration.js';
 import { resolve } from 'node:path';
 import { configError } from './config-error.js';
 import { connectionFromEnv } from './laravel-env.js';
+import { toStorageConfig } from './storage-config.js';
 import { didYouMean } from './suggest.js';
 import type { EnvVars } from './expand-vars.js';
 import type { RawConfig } from './schema.js';
-import type { ConnectionConfig, PlanConfig, ResolvedConfig, StorageConfig } from './types.js';
+import type {
+  ConnectionConfig,
+  PlanConfig,
+  ResolvedConfig,
+  RetentionConfig,
+  StorageConfig,
+} from './types.js';
 
 /** Where artifacts go and where the catalog lives when the config does not say. */
 export const DEFAULT_STORAGE_PATH = './backups';
@@ -62,7 +70,7 @@ export function buildConfig(input: BuildInput): ResolvedConfig {
   };
   const storage: Record<string, StorageConfig> = {};
   for (const [name, s] of Object.entries(rawStorage)) {
-    storage[name] = { name, type: s.type, path: resolve(baseDir, s.path) };
+    storage[name] = toStorageConfig(name, s, baseDir);
   }
   const storageNames = Object.keys(storage);
   if (storageNames.length === 0) {
@@ -95,6 +103,17 @@ export function buildConfig(input: BuildInput): ResolvedConfig {
     ...(raw.defaults?.compress_level !== undefined && {
       compressLevel: raw.defaults.compress_level,
     }),
+    ...(raw.defaults?.encrypt !== undefined && {
+      encrypt: {
+        ...(raw.defaults.encrypt.recipients && { recipients: raw.defaults.encrypt.recipients }),
+        ...(raw.defaults.encrypt.identity && {
+          identity: resolve(baseDir, raw.defaults.encrypt.identity),
+        }),
+      },
+    }),
+    ...(raw.defaults?.retention !== undefined && {
+      retention: retentionConfig(raw.defaults.retention),
+    }),
   };
 
   const plans: Record<string, PlanConfig> = {};
@@ -112,7 +131,16 @@ export function buildConfig(input: BuildInput): ResolvedConfig {
       ...(p.schedule !== undefined && { schedule: p.schedule }),
       ...(level !== undefined && { compressLevel: level }),
       ...(p.encrypt !== undefined && { encrypt: p.encrypt }),
-      ...(p.retention !== undefined && { retention: p.retention }),
+      ...(p.retention !== undefined && { retention: retentionConfig(p.retention) }),
+      ...(p.timezone !== undefined && { timezone: p.timezone }),
+      ...(p.catch_up !== undefined && { catchUp: p.catch_up }),
+      ...(p.pre !== undefined && { pre: p.pre }),
+      ...(p.post !== undefined && { post: p.post }),
+      ...(p.stall_timeout !== undefined && { stallTimeoutMs: parseDuration(p.stall_timeout) }),
+      ...(p.timeout !== undefined && { timeoutMs: parseDuration(p.timeout) }),
+      ...(p.databases !== undefined && { databases: p.databases }),
+      ...(p.exclude !== undefined && { exclude: p.exclude }),
+      ...(p.tag !== undefined && { tag: p.tag }),
     };
   }
 
@@ -145,4 +173,18 @@ function implicitDefaultStorage(names: string[], file: string): string[] {
       hint: `name the storages backups go to by default, e.g. defaults: { storage: [${names[0]}] }`,
     },
   );
+}
+
+/** The YAML retention keys (snake_case) as the camelCase {@link RetentionConfig}. */
+function retentionConfig(
+  raw: NonNullable<NonNullable<RawConfig['defaults']>['retention']>,
+): RetentionConfig {
+  return {
+    ...(raw.keep_last !== undefined && { keepLast: raw.keep_last }),
+    ...(raw.keep_days !== undefined && { keepDays: raw.keep_days }),
+    ...(raw.daily !== undefined && { daily: raw.daily }),
+    ...(raw.weekly !== undefined && { weekly: raw.weekly }),
+    ...(raw.monthly !== undefined && { monthly: raw.monthly }),
+    ...(raw.yearly !== undefined && { yearly: raw.yearly }),
+  };
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { COMPRESSIONS, NOTIFY_EVENTS } from './types.js';
+import { parseSchedule } from '../scheduler/schedule.js';
+import { DURATION_PATTERN } from '../scheduler/duration.js';
 
 /**
  * The shape of `lifeboat.yaml`, after `${VAR}` expansion. Every object is strict because a
@@ -28,38 +30,111 @@ const localStorage = z.strictObject({
   path: nonEmpty,
 });
 
-/** Add `s3` and `sftp` schemas here; the discriminator's error lists the known types. */
-const storage = z.discriminatedUnion('type', [localStorage]);
+/** S3 or an S3-compatible server (MinIO, Backblaze B2, Cloudflare R2, Ceph); see docs/storage.md. */
+const s3Storage = z
+  .strictObject({
+    type: z.literal('s3'),
+    bucket: nonEmpty,
+    prefix: z.string().optional(),
+    region: nonEmpty.optional(),
+    endpoint: z.url({ error: 'must be a URL such as "https://s3.example.com"' }).optional(),
+    force_path_style: z.boolean().optional(),
+    storage_class: nonEmpty.optional(),
+    sse: nonEmpty.optional(),
+    access_key_id: nonEmpty.optional(),
+    secret_access_key: nonEmpty.optional(),
+    checksum: z.enum(['when_required', 'when_supported']).optional(),
+    max_attempts: z.number().int().min(1).max(20).optional(),
+  })
+  .refine((s) => (s.access_key_id === undefined) === (s.secret_access_key === undefined), {
+    error: 'access_key_id and secret_access_key go together',
+    path: ['secret_access_key'],
+  });
+
+/** A directory on an SSH server, written over SFTP. */
+const sftpStorage = z
+  .strictObject({
+    type: z.literal('sftp'),
+    host: nonEmpty,
+    port: z.number().int().min(1).max(65535).optional(),
+    username: nonEmpty,
+    password: nonEmpty.optional(),
+    private_key_path: nonEmpty.optional(),
+    passphrase: nonEmpty.optional(),
+    path: nonEmpty,
+    known_hosts: nonEmpty.optional(),
+    host_fingerprint: z
+      .string()
+      .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, {
+        error: 'must be a fingerprint as ssh-keygen -lf prints it: "SHA256:…"',
+      })
+      .optional(),
+  })
+  .refine((s) => s.password !== undefined || s.private_key_path !== undefined, {
+    error: 'needs password or private_key_path',
+    path: ['private_key_path'],
+  });
+
+/** The discriminator's error lists the known types. */
+const storage = z.discriminatedUnion('type', [localStorage, s3Storage, sftpStorage]);
 
 const compress = z.enum(COMPRESSIONS);
-const compressLevel = z.number().int().min(1).max(9);
+/** gzip takes 1-9, zstd 1-19; the codec checks its own range when the backup starts. */
+const compressLevel = z.number().int().min(1).max(19);
 
-const CRON = /^(@(yearly|annually|monthly|weekly|daily|hourly)|(\S+\s+){4,5}\S+)$/;
+/** How many backups to keep; see docs/retention.md. An empty policy keeps everything. */
+const retention = z.strictObject({
+  keep_last: count.optional(),
+  keep_days: count.optional(),
+  daily: count.optional(),
+  weekly: count.optional(),
+  monthly: count.optional(),
+  yearly: count.optional(),
+});
+/** age X25519 recipients (public keys) that backups are encrypted to. */
+const recipients = oneOrMany(nonEmpty).pipe(z.array(z.string()).min(1));
+
+/** Cron or a shorthand ("daily at 02:00"); the scheduler's parser is the one judge. */
+const schedule = z
+  .string()
+  .trim()
+  .superRefine((value, ctx) => {
+    try {
+      parseSchedule(value);
+    } catch {
+      // Shorthands ("daily at 02:00") are listed in the docs; the message stays short.
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a cron expression such as "0 2 * * *" or "@daily"',
+      });
+    }
+  });
+/** Seconds, or `30s`, `10m`, `1h`. */
+const duration = z.union([
+  z.number().positive(),
+  z.string().trim().regex(DURATION_PATTERN, { error: 'must be a duration such as 30s, 10m or 1h' }),
+]);
 
 const plan = z.strictObject({
   connection: name,
   to: oneOrMany(name).optional(),
-  schedule: z
-    .string()
-    .trim()
-    .regex(CRON, { error: 'must be a cron expression such as "0 2 * * *" or "@daily"' })
-    .optional(),
+  schedule: schedule.optional(),
+  timezone: nonEmpty.optional(),
+  catch_up: z.boolean().optional(),
+  pre: oneOrMany(nonEmpty).optional(),
+  post: oneOrMany(nonEmpty).optional(),
+  stall_timeout: duration.optional(),
+  timeout: duration.optional(),
+  databases: z.union([z.literal('all'), oneOrMany(nonEmpty)]).optional(),
+  exclude: oneOrMany(nonEmpty).optional(),
+  tag: nonEmpty.optional(),
   compress: compress.optional(),
   compress_level: compressLevel.optional(),
-  encrypt: z
-    .strictObject({ recipients: oneOrMany(nonEmpty).pipe(z.array(z.string()).min(1)) })
-    .optional(),
+  encrypt: z.strictObject({ recipients }).optional(),
   verify: z
     .union([z.boolean(), z.literal('deep')], { error: 'must be true, false or "deep"' })
     .default(false),
-  retention: z
-    .strictObject({
-      daily: count.optional(),
-      weekly: count.optional(),
-      monthly: count.optional(),
-      yearly: count.optional(),
-    })
-    .optional(),
+  retention: retention.optional(),
 });
 
 const notifyOn = oneOrMany(z.enum(NOTIFY_EVENTS)).default(['failure']);
@@ -73,6 +148,12 @@ const notify = z.discriminatedUnion('type', [
     from: nonEmpty.optional(),
     on: notifyOn,
   }),
+  z.strictObject({
+    type: z.literal('webhook'),
+    url: nonEmpty,
+    secret: nonEmpty.optional(),
+    on: notifyOn,
+  }),
 ]);
 
 /** The whole file. Every section is optional: an empty file means "all defaults". */
@@ -84,6 +165,11 @@ export const configSchema = z.strictObject({
       storage: oneOrMany(name).optional(),
       compress: compress.default('gzip'),
       compress_level: compressLevel.optional(),
+      /** Recipients every backup is encrypted to; `identity` is the file restore decrypts with. */
+      encrypt: z
+        .strictObject({ recipients: recipients.optional(), identity: nonEmpty.optional() })
+        .optional(),
+      retention: retention.optional(),
     })
     .optional(),
   catalog: z.strictObject({ path: nonEmpty }).optional(),

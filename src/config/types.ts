@@ -5,13 +5,13 @@
  */
 
 /** Compression algorithms a backup may use; extend here when the pipeline gains one. */
-export const COMPRESSIONS = ['gzip', 'none'] as const;
+export const COMPRESSIONS = ['gzip', 'zstd', 'none'] as const;
 
 /** A compression algorithm name. */
 export type Compression = (typeof COMPRESSIONS)[number];
 
 /** Events a notification can subscribe to. */
-export const NOTIFY_EVENTS = ['failure', 'success'] as const;
+export const NOTIFY_EVENTS = ['failure', 'warning', 'success'] as const;
 
 /** A notification event name. */
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
@@ -41,11 +41,51 @@ export interface LocalStorageConfig {
   readonly path: string;
 }
 
-/** A configured storage; a union so that `s3` and `sftp` can join it. */
-export type StorageConfig = LocalStorageConfig;
+/** An S3 or S3-compatible bucket (`type: s3`); YAML keys in snake_case, see docs/config.md. */
+export interface S3StorageConfig {
+  readonly name: string;
+  readonly type: 's3';
+  readonly bucket: string;
+  readonly prefix?: string;
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly forcePathStyle?: boolean;
+  readonly storageClass?: string;
+  /** Server-side encryption (`AES256`, `aws:kms`). */
+  readonly serverSideEncryption?: string;
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  readonly checksum?: 'when_required' | 'when_supported';
+  readonly maxAttempts?: number;
+}
 
-/** How many backups retention keeps per period; an absent period keeps none for that period. */
+/** A directory on an SSH server (`type: sftp`); key and known_hosts paths are absolute. */
+export interface SftpStorageConfig {
+  readonly name: string;
+  readonly type: 'sftp';
+  readonly host: string;
+  readonly port?: number;
+  readonly username: string;
+  readonly password?: string;
+  readonly privateKeyPath?: string;
+  readonly passphrase?: string;
+  /** Remote directory (not resolved: it is a path on the server). */
+  readonly path: string;
+  readonly knownHosts?: string;
+  readonly hostFingerprint?: string;
+}
+
+/** A configured storage. */
+export type StorageConfig = LocalStorageConfig | S3StorageConfig | SftpStorageConfig;
+
+/**
+ * How many backups retention keeps (docs/retention.md): the newest `keepLast`, all younger than
+ * `keepDays` days, and the newest of each of the last N days/weeks/months/years. A backup is
+ * kept when any rule keeps it; an empty policy keeps everything.
+ */
 export interface RetentionConfig {
+  readonly keepLast?: number;
+  readonly keepDays?: number;
   readonly daily?: number;
   readonly weekly?: number;
   readonly monthly?: number;
@@ -66,6 +106,23 @@ export interface PlanConfig {
   /** `true` checks the artifact against its manifest, `deep` also restores it into a scratch database. */
   readonly verify: boolean | 'deep';
   readonly retention?: RetentionConfig;
+  /** IANA time zone the schedule is read in; TZ / local time when absent. */
+  readonly timezone?: string;
+  /** Make up a run missed while the daemon was down, once at start-up (default true). */
+  readonly catchUp?: boolean;
+  /** Shell commands run before the backup; one failing fails the run. */
+  readonly pre?: readonly string[];
+  /** Shell commands run after the run, with its outcome in LIFEBOAT_STATUS. */
+  readonly post?: readonly string[];
+  /** Abort when no data moves for this long (ms); default 10 minutes. */
+  readonly stallTimeoutMs?: number;
+  /** Abort when the whole run takes longer than this (ms). */
+  readonly timeoutMs?: number;
+  /** `all` (every database on the server, minus `exclude`) or a list of database names. */
+  readonly databases?: 'all' | readonly string[];
+  readonly exclude?: readonly string[];
+  /** Label added to the plan's artifact names. */
+  readonly tag?: string;
 }
 
 /** A Slack incoming-webhook notification. */
@@ -84,14 +141,29 @@ export interface EmailNotifyConfig {
   readonly on: readonly NotifyEvent[];
 }
 
+/** A JSON POST to any URL, signed with HMAC-SHA256 when `secret` is set. */
+export interface WebhookNotifyConfig {
+  readonly type: 'webhook';
+  readonly url: string;
+  readonly secret?: string;
+  readonly on: readonly NotifyEvent[];
+}
+
 /** A configured notification. */
-export type NotifyConfig = SlackNotifyConfig | EmailNotifyConfig;
+export type NotifyConfig = SlackNotifyConfig | EmailNotifyConfig | WebhookNotifyConfig;
 
 /** Settings that apply when a command or plan does not say otherwise. */
 export interface DefaultsConfig {
   readonly storage: readonly string[];
   readonly compress: Compression;
   readonly compressLevel?: number;
+  /**
+   * age encryption: `recipients` (public keys) every backup is encrypted to, and `identity`,
+   * the absolute path of the identity file restore and verify decrypt with.
+   */
+  readonly encrypt?: { readonly recipients?: readonly string[]; readonly identity?: string };
+  /** Retention of connections that no plan with a `retention` covers. */
+  readonly retention?: RetentionConfig;
 }
 
 /** The configuration every command works from. */

@@ -236,6 +236,15 @@ export interface Engine {
   sniff(head: string): boolean;
   /** `lifeboat db …` support; engines without it get a clear "not supported" error. */
   readonly maintenance?: DatabaseMaintenance;
+  /**
+   * Server engines: every user database on `target`'s server (system databases left out),
+   * each with a URL that connects to it. A plan's `databases: all` uses it; engines without
+   * it (one file is one database) cannot run such plans.
+   */
+  listDatabases?(
+    target: ConnectionTarget,
+    options: EngineCallOptions,
+  ): Promise<readonly { readonly name: string; readonly url: string }[]>;
   /** Builds the realistic demo database of `lifeboat demo` at `target`, replacing it. */
   createDemoDatabase?(
     target: ConnectionTarget,

@@ -1,17 +1,14 @@
 import { LifeboatError } from '../errors/index.js';
 import type { ConnectionTarget, Engine } from './engine.js';
+import { mysqlEngine } from './mysql/mysql-engine.js';
+import { postgresEngine } from './postgres/postgres-engine.js';
 import { sqliteEngine } from './sqlite/sqlite-engine.js';
 
 /** Every engine lifeboat ships. The registry is the one place that names them. */
-const ENGINES: readonly Engine[] = [sqliteEngine];
+const ENGINES: readonly Engine[] = [sqliteEngine, postgresEngine, mysqlEngine];
 
 /** Engines announced in the product but not built yet, so their URLs get an honest error. */
-const PLANNED: Readonly<Record<string, string>> = {
-  postgres: 'PostgreSQL',
-  postgresql: 'PostgreSQL',
-  mysql: 'MySQL/MariaDB',
-  mariadb: 'MySQL/MariaDB',
-};
+const PLANNED: Readonly<Record<string, string>> = {};
 
 /** The URL scheme (`sqlite`, `postgres`) of a connection URL. */
 export function urlScheme(url: string): string | undefined {

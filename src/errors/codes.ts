@@ -26,6 +26,14 @@ export const ERROR_CODES = {
     summary: 'content does not match the checksum it was stored with',
   },
   WRONG_ENGINE: { exitCode: 5, summary: 'the artifact was made by a different database engine' },
+  KEY_REQUIRED: {
+    exitCode: 2,
+    summary: 'the artifact is encrypted and no identity or passphrase was given',
+  },
+  DECRYPT_FAILED: {
+    exitCode: 5,
+    summary: 'none of the given identities or passphrases decrypts the artifact',
+  },
   STORAGE_NOT_FOUND: { exitCode: 2, summary: 'no storage with that name is configured' },
   PERMISSION_DENIED: { exitCode: 6, summary: 'the operating system refused access to a file' },
   DISK_FULL: { exitCode: 6, summary: 'no space left on the device' },
@@ -38,6 +46,11 @@ export const ERROR_CODES = {
     summary: 'a destructive command needs --force or a typed confirmation',
   },
   CONFIRMATION_DECLINED: { exitCode: 10, summary: 'the confirmation was not given' },
+  HOOK_FAILED: { exitCode: 20, summary: "a plan's pre or post hook command failed" },
+  STALLED: { exitCode: 21, summary: 'no data moved for stall_timeout; the run was aborted' },
+  TIMEOUT: { exitCode: 21, summary: "the run took longer than its plan's timeout" },
+  UNHEALTHY: { exitCode: 22, summary: 'a plan is failing, stale or has warnings' },
+  NOTIFY_FAILED: { exitCode: 23, summary: 'a notification could not be delivered' },
   ABORTED: { exitCode: 130, summary: 'the operation was interrupted' },
   INTERNAL: { exitCode: 70, summary: 'a bug in lifeboat; please report it' },
 } as const satisfies Record<string, { exitCode: number; summary: string }>;

@@ -1,6 +1,8 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { LifeboatError, isLifeboatError, messageOf } from '../errors/index.js';
 import type { ExpectedContent, Storage } from '../storage/storage.js';
+import { AgeDecryptStream } from './age-decrypt.js';
+import type { DecryptKeys } from './age-keys.js';
 import { codecFor } from './compression.js';
 import { Sha256Stage } from './hash-stage.js';
 import { linkStreams } from './link-streams.js';
@@ -11,6 +13,10 @@ import type { Measured } from './stage.js';
 export interface ArtifactReaderOptions {
   /** The manifest's `compression`. */
   readonly compression: string;
+  /** The artifact is age-encrypted (the manifest's `encryption`, or a `.age` name). */
+  readonly encrypted?: boolean;
+  /** Identities and passphrases for an encrypted artifact; KEY_REQUIRED when none. */
+  readonly decrypt?: DecryptKeys | undefined;
   readonly signal: AbortSignal;
   /**
    * The manifest's artifact size and SHA-256. When given, the stream fails with
@@ -29,7 +35,10 @@ export interface ArtifactReadResult {
   readonly content: Measured;
 }
 
-/** An artifact being read: storage -> sha256+size -> decompress -> sha256+size -> you. */
+/**
+ * An artifact being read: storage -> sha256+size -> [age decrypt] -> decompress -> sha256+size
+ * -> you.
+ */
 export interface ArtifactReader {
   /** The decompressed SQL as Buffers; fails with ARTIFACT_CORRUPT when it cannot decompress. */
   readonly content: Readable;
@@ -48,6 +57,10 @@ export async function openArtifactReader(
   options: ArtifactReaderOptions,
 ): Promise<ArtifactReader> {
   const codec = codecFor(options.compression);
+  // Fails with KEY_REQUIRED before the storage is even asked.
+  const decryptor = options.encrypted
+    ? [new AgeDecryptStream(options.decrypt ?? { identities: [], passphrases: [] }, key)]
+    : [];
   const source = await storage.get(key, { signal: options.signal });
   const artifactSha = new Sha256Stage('artifact');
   const artifactSize = new SizeStage('artifact');
@@ -59,7 +72,7 @@ export async function openArtifactReader(
   const contentSha = new Sha256Stage('content');
   const contentSize = new SizeStage('content');
   const linked = linkStreams(
-    [source, artifactSha, artifactSize, check, decompressor, contentSha, contentSize],
+    [source, artifactSha, artifactSize, check, ...decryptor, decompressor, contentSha, contentSize],
     {
       signal: options.signal,
       mapError: (err, from) => {

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { LifeboatError } from '../errors/index.js';
+import { AgeEncryptStage, type AgeSession } from './age-encrypt.js';
 import { codecFor, type Codec, type CompressorOptions } from './compression.js';
 import { Sha256Stage } from './hash-stage.js';
 import { linkStreams } from './link-streams.js';
@@ -9,8 +10,10 @@ import type { Measured, Stage } from './stage.js';
 
 /** Options of {@link buildBackupPipeline}. */
 export interface BackupPipelineOptions extends CompressorOptions {
-  /** A name from {@link codecFor} (`gzip`, `none`). */
+  /** A name from {@link codecFor} (`gzip`, `zstd`, `none`). */
   readonly compression: string;
+  /** Encrypts the compressed bytes with age when set (see `openAgeSession`). */
+  readonly encryption?: AgeSession | undefined;
   /** Destroys every stage with ABORTED, so the producer and the storage both stop. */
   readonly signal: AbortSignal;
 }
@@ -39,7 +42,8 @@ export interface BackupPipeline {
 
 /**
  * Builds the backup filter chain (pgBackRest style), as streams with backpressure:
- * sha256(content) -> size(content) -> compress -> sha256(artifact) -> size(artifact).
+ * sha256(content) -> size(content) -> compress -> [age encrypt] -> sha256(artifact) ->
+ * size(artifact).
  * Nothing holds the whole dump: memory is bounded by the compressor's window. When any stage,
  * the producer or the consumer fails, every stage is destroyed with that same error.
  */
@@ -50,10 +54,16 @@ export function buildBackupPipeline(options: BackupPipelineOptions): BackupPipel
   const compressor = codec.createCompressor(options);
   const artifactSha = new Sha256Stage('artifact');
   const artifactSize = new SizeStage('artifact');
-  const stages: readonly Stage[] = [contentSha, contentSize, compressor, artifactSha, artifactSize];
-  const linked = linkStreams([contentSha, contentSize, compressor, artifactSha, artifactSize], {
-    signal: options.signal,
-  });
+  const encrypt = options.encryption ? [new AgeEncryptStage(options.encryption)] : [];
+  const stages: readonly Stage[] = [
+    contentSha,
+    contentSize,
+    compressor,
+    ...encrypt,
+    artifactSha,
+    artifactSize,
+  ];
+  const linked = linkStreams([contentSha, ...stages.slice(1)], { signal: options.signal });
   return {
     input: contentSha,
     output: linked.output,

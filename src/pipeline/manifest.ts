@@ -41,8 +41,13 @@ export interface Manifest {
     /** Engine-specific dump switches used (`noOwner`, `noDefiner`, ...), when any. */
     readonly options?: Readonly<Record<string, string | boolean>>;
   };
-  /** `gzip` or `none`. */
+  /** `gzip`, `zstd` or `none`: how the SQL text was compressed (before any encryption). */
   readonly compression: string;
+  /**
+   * How the compressed bytes were encrypted, or null. Never a key: only how many recipients
+   * (0 for a passphrase) and which mode. Absent in manifests written before encryption existed.
+   */
+  readonly encryption?: ManifestEncryption | null;
   /** Size in bytes and SHA-256 (hex) of the artifact as stored. */
   readonly size: number;
   readonly sha256: string;
@@ -57,6 +62,19 @@ export interface Manifest {
   readonly source?: Readonly<Record<string, unknown>>;
   /** Every pipeline stage's result, in pipeline order. */
   readonly pipeline: readonly StageResult[];
+}
+
+/** The manifest's record of an artifact's encryption. */
+export interface ManifestEncryption {
+  readonly format: 'age';
+  /** Number of X25519 recipients; 0 for passphrase mode. */
+  readonly recipients: number;
+  readonly mode: 'x25519' | 'passphrase';
+}
+
+/** Whether the artifact a manifest describes is encrypted. */
+export function isEncrypted(manifest: Pick<Manifest, 'encryption'>): boolean {
+  return manifest.encryption !== undefined && manifest.encryption !== null;
 }
 
 /** Converts a dump scope to the manifest's form. */

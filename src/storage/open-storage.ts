@@ -1,6 +1,10 @@
 import { isAbsolute, resolve } from 'node:path';
 import { LifeboatError } from '../errors/index.js';
 import { LocalStorage } from './local/local-storage.js';
+import type { S3StorageOptions } from './s3/s3-options.js';
+import { S3Storage } from './s3/s3-storage.js';
+import type { SftpStorageOptions } from './sftp/sftp-options.js';
+import { SftpStorage } from './sftp/sftp-storage.js';
 import type { Storage } from './storage.js';
 
 /** A `type: local` entry of `storage:` in lifeboat.yaml. */
@@ -11,8 +15,18 @@ export interface LocalStorageConfig {
   readonly path: string;
 }
 
-/** Any storage entry; s3 and sftp configs join this union when their backends land. */
-export type StorageConfig = LocalStorageConfig;
+/** A `type: s3` entry: an S3 or S3-compatible bucket. */
+export interface S3StorageConfig extends S3StorageOptions {
+  readonly type: 's3';
+}
+
+/** A `type: sftp` entry: a directory on an SSH server. */
+export interface SftpStorageConfig extends SftpStorageOptions {
+  readonly type: 'sftp';
+}
+
+/** Any storage entry. */
+export type StorageConfig = LocalStorageConfig | S3StorageConfig | SftpStorageConfig;
 
 type Factory<C extends StorageConfig> = (config: C, baseDir: string) => Storage;
 
@@ -24,6 +38,17 @@ const FACTORIES: {
     new LocalStorage({
       name: config.name,
       path: isAbsolute(config.path) ? config.path : resolve(baseDir, config.path),
+    }),
+  s3: (config) => new S3Storage(config),
+  sftp: (config, baseDir) =>
+    new SftpStorage({
+      ...config,
+      ...(config.privateKeyPath === undefined
+        ? {}
+        : { privateKeyPath: resolve(baseDir, config.privateKeyPath) }),
+      ...(config.knownHosts === undefined
+        ? {}
+        : { knownHosts: resolve(baseDir, config.knownHosts) }),
     }),
 };
 

@@ -12,14 +12,16 @@ describe('config errors name the file and the key path', () => {
   test('unknown storage type', async () => {
     const err = await failure('storage:\n  offsite: { type: ftp, path: /x }\n');
     expect(err.message).toBe(
-      'lifeboat.yaml: "storage.offsite.type" must be one of local, got "ftp"',
+      'lifeboat.yaml: "storage.offsite.type" must be one of local, s3, sftp, got "ftp"',
     );
     expect(err.details).toMatchObject({ key: 'storage.offsite.type' });
   });
 
   test('missing storage type', async () => {
     const err = await failure('storage:\n  offsite: { path: /x }\n');
-    expect(err.message).toBe('lifeboat.yaml: "storage.offsite.type" is required (one of local)');
+    expect(err.message).toBe(
+      'lifeboat.yaml: "storage.offsite.type" is required (one of local, s3, sftp)',
+    );
   });
 
   test('misspelt key, with a suggestion and the allowed keys', async () => {
@@ -58,13 +60,13 @@ describe('config errors name the file and the key path', () => {
   test('enum values', async () => {
     const err = await failure('defaults: { compress: zip }\n');
     expect(err.message).toBe(
-      'lifeboat.yaml: "defaults.compress" must be one of gzip, none, got "zip"',
+      'lifeboat.yaml: "defaults.compress" must be one of gzip, zstd, none, got "zip"',
     );
   });
 
   test('number range', async () => {
-    const err = await failure('defaults: { compress_level: 12 }\n');
-    expect(err.message).toBe('lifeboat.yaml: "defaults.compress_level" must be at most 9, got 12');
+    const err = await failure('defaults: { compress_level: 20 }\n');
+    expect(err.message).toBe('lifeboat.yaml: "defaults.compress_level" must be at most 19, got 20');
   });
 
   test('names with characters that cannot go into file names', async () => {
@@ -79,7 +81,7 @@ describe('config errors name the file and the key path', () => {
       'notify:\n  - { type: slack, webhook: "https://x" }\n  - { type: pager }\n',
     );
     expect(err.message).toBe(
-      'lifeboat.yaml: "notify[1].type" must be one of slack, email, got "pager"',
+      'lifeboat.yaml: "notify[1].type" must be one of slack, email, webhook, got "pager"',
     );
   });
 

@@ -46,7 +46,7 @@ describe('loadConfig', () => {
       type: 'local',
       path: join(dir, 'backups'),
     });
-    expect(config.storage.archive!.path).toBe('/srv/archive');
+    expect(config.storage.archive).toMatchObject({ path: '/srv/archive' });
     expect(config.defaults).toEqual({
       storage: ['local', 'archive'],
       compress: 'none',
@@ -89,7 +89,7 @@ describe('loadConfig', () => {
   test('an empty file means all defaults', async () => {
     const dir = await project({ 'lifeboat.yaml': '# nothing yet\n' });
     const config = await loadConfig({ cwd: dir, env: {} });
-    expect(config.storage.local!.path).toBe(join(dir, 'backups'));
+    expect(config.storage.local).toMatchObject({ path: join(dir, 'backups') });
   });
 
   test('finds lifeboat.yml too', async () => {
@@ -105,7 +105,7 @@ describe('loadConfig', () => {
     const byFlag = await loadConfig({ cwd: dir, configPath: 'ops/lb.yaml', env: {} });
     expect(byFlag.baseDir).toBe(join(dir, 'ops'));
     expect(byFlag.cwd).toBe(dir);
-    expect(byFlag.storage.local!.path).toBe(join(dir, 'ops/out'));
+    expect(byFlag.storage.local).toMatchObject({ path: join(dir, 'ops/out') });
     const byEnv = await loadConfig({
       cwd: dir,
       env: { LIFEBOAT_CONFIG: join(dir, 'ops/lb.yaml') },

@@ -20,6 +20,16 @@ export interface EngineContractSetup {
   /** A target naming a database that does not exist. */
   missingTarget(): ConnectionTarget;
   cleanup(): Promise<void>;
+  /**
+   * Makes a full dump fail late: something the engine rejects just before the last row.
+   * Defaults to an INSERT into a missing table before the last `INSERT INTO`.
+   */
+  corruptLate?(sql: string): string;
+  /**
+   * Removes one row of `customers` that no other row references (engines that check foreign
+   * keys would refuse the restore otherwise). Default: the first INSERT line.
+   */
+  dropOneRow?(sql: string): string;
 }
 
 const signal = (): AbortSignal => new AbortController().signal;
@@ -35,7 +45,7 @@ function restore(
 }
 
 /** Injects a statement the engine must reject just before the last row of the dump. */
-function corruptLate(sql: string): string {
+function insertCorruptLate(sql: string): string {
   const at = sql.lastIndexOf('INSERT INTO');
   expect(at).toBeGreaterThan(0);
   return `${sql.slice(0, at)}INSERT INTO no_such_table_lifeboat VALUES(1);\n${sql.slice(at)}`;
@@ -108,7 +118,8 @@ export function runEngineContract(name: string, factory: () => Promise<EngineCon
       const target = await scratch();
       await restore(engine, target, full.sql);
       const before = await summaries(target);
-      const error = await restore(engine, target, corruptLate(full.sql)).catch((e: unknown) => e);
+      const corrupt = setup.corruptLate?.(full.sql) ?? insertCorruptLate(full.sql);
+      const error = await restore(engine, target, corrupt).catch((e: unknown) => e);
       expect(isLifeboatError(error, 'RESTORE_FAILED')).toBe(true);
       expect((error as Error).message).toMatch(/^restore failed at statement \d+: /);
       expect(await summaries(target)).toEqual(before);
@@ -186,9 +197,9 @@ export function runEngineContract(name: string, factory: () => Promise<EngineCon
       const target = await scratch();
       await restore(engine, target, full.sql);
       const partial = await dumpToString(engine, source, { ...FULL, tables: ['customers'] });
-      await restore(engine, target, partial.sql.replace(/^INSERT INTO[^\n]*\n/m, ''), [
-        'customers',
-      ]);
+      const fewer =
+        setup.dropOneRow?.(partial.sql) ?? partial.sql.replace(/^INSERT INTO[^\n]*\n/m, '');
+      await restore(engine, target, fewer, ['customers']);
       const after = byName(await summaries(target));
       expect(after.customers?.rows).toBe((byName(full.tables).customers?.rows ?? 0) - 1);
       expect(after.orders).toEqual(byName(full.tables).orders);

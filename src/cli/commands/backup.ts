@@ -1,5 +1,6 @@
 import { EXIT_FAILED, EXIT_OK } from '../../errors/index.js';
 import { runBackup } from '../../jobs/backup/backup-job.js';
+import { loadDecryptKeys, passphraseFrom, PASSPHRASE_ENV } from '../../jobs/shared/decrypt-keys.js';
 import { formatBytes, formatCount, formatDuration } from '../../progress/format.js';
 import { int, list, withJobContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
@@ -13,6 +14,16 @@ export default async function backup(
   return withJobContext(rt, async (ctx) => {
     const verify: 'file' | 'deep' | undefined =
       opts.verify === 'deep' ? 'deep' : opts.verify === undefined ? undefined : 'file';
+    const recipients = strings(opts.recipient);
+    const configured = Boolean(ctx.config.defaults.encrypt?.recipients?.length);
+    // A passphrase is used when named (--passphrase-env), or for --encrypt without recipients.
+    const passphrase =
+      typeof opts.passphraseEnv === 'string'
+        ? passphraseFrom({ passphraseEnv: opts.passphraseEnv, env: rt.env })[0]
+        : opts.encrypt === true && !recipients && !configured
+          ? rt.env[PASSPHRASE_ENV] || undefined
+          : undefined;
+    const identityFiles = strings(opts.identity);
     const result = await runBackup(ctx, {
       ...(typeof connection === 'string' ? { connection } : {}),
       schemaOnly: opts.schemaOnly === true,
@@ -22,6 +33,19 @@ export default async function backup(
       ...optional('compress', typeof opts.compress === 'string' ? opts.compress : undefined),
       ...optional('compressLevel', int(opts.compressLevel, '--compress-level')),
       ...optional('to', list(opts.to)),
+      ...optional('encrypt', typeof opts.encrypt === 'boolean' ? opts.encrypt : undefined),
+      ...optional('recipients', recipients),
+      ...optional('passphrase', passphrase),
+      ...(verify && identityFiles
+        ? {
+            decrypt: await loadDecryptKeys({
+              identityFiles,
+              env: rt.env,
+              cwd: rt.cwd,
+              config: ctx.config,
+            }),
+          }
+        : {}),
       ...optional('tag', typeof opts.tag === 'string' ? opts.tag : undefined),
       ...optional('verify', verify),
       wait: opts.wait === true,
@@ -47,6 +71,14 @@ export default async function backup(
 /** `{ key: value }` when value is defined, `{}` otherwise: keeps optional options absent. */
 export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
+
+/** A repeatable option's values (commander collects them in an array); undefined when none. */
+export function strings(value: unknown): string[] | undefined {
+  const all = (Array.isArray(value) ? value : [value]).filter(
+    (v): v is string => typeof v === 'string' && v !== '',
+  );
+  return all.length ? all : undefined;
 }
 
 /** Engine-specific switches, only those the user actually set. */

@@ -1,8 +1,9 @@
 import type { DumpSession, DumpWriter, TableSummary } from '../../engines/engine.js';
 import { LifeboatError, toLifeboatError } from '../../errors/index.js';
 import { acquireConnectionLock } from '../../locks/connection-lock.js';
+import { openAgeSession } from '../../pipeline/age-encrypt.js';
 import { buildBackupPipeline } from '../../pipeline/backup-pipeline.js';
-import { codecFor } from '../../pipeline/compression.js';
+import { AGE_EXTENSION, codecFor } from '../../pipeline/compression.js';
 import type { Manifest } from '../../pipeline/manifest.js';
 import { isNotExist, type Storage } from '../../storage/storage.js';
 import type { JobContext } from '../context.js';
@@ -67,6 +68,8 @@ export async function runBackup(ctx: JobContext, options: BackupOptions): Promis
       verification = await runVerify(ctx, {
         artifact: result.artifact,
         deep: options.verify === 'deep',
+        connection: plan.connection,
+        ...(options.decrypt ? { decrypt: options.decrypt } : {}),
       });
       if (!verification.ok && verification.error) throw verification.error;
     }
@@ -99,10 +102,29 @@ async function backUp(
   const { engine, storages, signal } = { ...plan, signal: ctx.signal };
   const codec = codecFor(plan.compression);
   // Leftovers of backups that were killed never count as backups; clear them before adding more.
-  await Promise.all(storages.map((s) => s.cleanupPartials?.({ signal })));
-  const name = await uniqueName(plan, startedAt, codec.extension, signal);
+  // Best effort: a storage that cannot be reached now fails its own put later, and the backup
+  // ends `partial` with the others kept, rather than failing before anything was dumped.
+  await Promise.all(
+    storages.map(async (storage) => {
+      try {
+        await storage.cleanupPartials?.({ signal });
+      } catch (err) {
+        const error = toLifeboatError(err, signal, 'cleaning up');
+        if (error.code === 'ABORTED') throw error;
+        ctx.events({
+          type: 'warning',
+          message: `storage "${storage.name}": cleanup skipped: ${error.message}`,
+        });
+      }
+    }),
+  );
+  // Wraps the file key for every recipient (or runs scrypt) before the first byte is dumped.
+  const encryption = plan.encryption ? await openAgeSession(plan.encryption) : undefined;
+  const extension = codec.extension + (encryption ? AGE_EXTENSION : '');
+  const name = await uniqueName(plan, startedAt, extension, signal);
   const pipeline = buildBackupPipeline({
     compression: plan.compression,
+    encryption,
     ...(plan.compressLevel === undefined ? {} : { level: plan.compressLevel }),
     signal,
   });
@@ -216,6 +238,8 @@ async function exists(storage: Storage, key: string, signal: AbortSignal): Promi
     return true;
   } catch (err) {
     if (isNotExist(err)) return false;
-    throw err;
+    // Unreachable now: its put will fail and be reported; the name is free as far as we know.
+    if (toLifeboatError(err, signal, 'checking the name').code === 'ABORTED') throw err;
+    return false;
   }
 }

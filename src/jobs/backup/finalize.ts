@@ -44,6 +44,13 @@ export function buildManifest(plan: BackupPlan, facts: BackupFacts): Manifest {
     tag: plan.tag ?? null,
     scope: manifestScope(plan.scope),
     compression: plan.compression,
+    encryption: plan.encryption
+      ? {
+          format: 'age',
+          recipients: plan.encryption.mode === 'x25519' ? plan.encryption.recipients.length : 0,
+          mode: plan.encryption.mode,
+        }
+      : null,
     size: facts.stored.size,
     sha256: facts.stored.sha256,
     content: facts.content,

@@ -2,7 +2,8 @@ import type { ConnectionTarget, DumpScope, Engine } from '../../engines/engine.j
 import { resolveTarget } from '../../engines/registry.js';
 import { LifeboatError } from '../../errors/index.js';
 import { resolveConnection, resolveStorages, type ConnectionSpec } from '../../config/index.js';
-import { codecFor } from '../../pipeline/compression.js';
+import { checkRecipients, type DecryptKeys, type EncryptionSpec } from '../../pipeline/age-keys.js';
+import { checkLevel, codecFor } from '../../pipeline/compression.js';
 import { openStorage } from '../../storage/open-storage.js';
 import type { Storage } from '../../storage/storage.js';
 import type { JobContext } from '../context.js';
@@ -18,6 +19,18 @@ export interface BackupOptions {
   readonly excludeTables?: readonly string[];
   readonly compress?: string;
   readonly compressLevel?: number;
+  /**
+   * `true` encrypts to the configured recipients (`defaults.encrypt.recipients`) and fails
+   * without any; `false` never encrypts; absent encrypts when recipients are configured or
+   * given.
+   */
+  readonly encrypt?: boolean;
+  /** age X25519 recipients (`age1…`); win over the configured ones. */
+  readonly recipients?: readonly string[];
+  /** Encrypt with this passphrase (age scrypt) instead of recipients. */
+  readonly passphrase?: string;
+  /** Identities for `verify` when it runs after the backup (a deep verify must decrypt). */
+  readonly decrypt?: DecryptKeys;
   /** Storage names; the configured defaults when omitted. */
   readonly to?: readonly string[];
   readonly tag?: string;
@@ -41,6 +54,8 @@ export interface BackupPlan {
   readonly scope: DumpScope;
   readonly compression: string;
   readonly compressLevel: number | undefined;
+  /** age encryption of the artifact; undefined for none. Holds secrets: never log it. */
+  readonly encryption: EncryptionSpec | undefined;
   readonly storages: readonly Storage[];
   readonly tag: string | undefined;
 }
@@ -70,7 +85,12 @@ export function planBackup(ctx: JobContext, options: BackupOptions): BackupPlan 
     connection.baseDir ?? ctx.config.baseDir,
   );
   const compression = options.compress ?? ctx.config.defaults.compress;
-  codecFor(compression);
+  // A level configured for the default codec does not carry over to one chosen on the command line.
+  const compressLevel =
+    options.compressLevel ??
+    (options.compress === undefined ? ctx.config.defaults.compressLevel : undefined);
+  checkLevel(codecFor(compression), compressLevel);
+  const encryption = encryptionOf(ctx, options);
   const storages = resolveStorages(ctx.config, options.to).map((s) =>
     openStorage(s, ctx.config.baseDir),
   );
@@ -88,8 +108,44 @@ export function planBackup(ctx: JobContext, options: BackupOptions): BackupPlan 
         : {}),
     },
     compression,
-    compressLevel: options.compressLevel ?? ctx.config.defaults.compressLevel,
+    compressLevel,
+    encryption,
     storages,
     tag: options.tag === undefined ? undefined : validateTag(options.tag),
   };
+}
+
+/** Decides the backup's encryption from the options and `defaults.encrypt`. */
+function encryptionOf(ctx: JobContext, options: BackupOptions): EncryptionSpec | undefined {
+  const given = Boolean(options.recipients?.length) || options.passphrase !== undefined;
+  if (options.encrypt === false) {
+    if (given) {
+      throw new LifeboatError(
+        'USAGE',
+        '--no-encrypt cannot be combined with a recipient or passphrase',
+        {
+          hint: 'leave out --no-encrypt to encrypt',
+        },
+      );
+    }
+    return undefined;
+  }
+  if (options.recipients?.length && options.passphrase !== undefined) {
+    throw new LifeboatError('USAGE', 'encrypt to recipients or with a passphrase, not both', {
+      hint: 'age files hold either public-key recipients or one passphrase',
+    });
+  }
+  if (options.recipients?.length) {
+    return { mode: 'x25519', recipients: checkRecipients(options.recipients) };
+  }
+  if (options.passphrase !== undefined)
+    return { mode: 'passphrase', passphrase: options.passphrase };
+  const configured = ctx.config.defaults.encrypt?.recipients;
+  if (configured?.length) return { mode: 'x25519', recipients: checkRecipients(configured) };
+  if (options.encrypt) {
+    throw new LifeboatError('USAGE', '--encrypt needs recipients, and none are configured', {
+      hint: 'set defaults.encrypt.recipients in lifeboat.yaml, or pass --recipient age1… or --passphrase-env VAR',
+    });
+  }
+  return undefined;
 }

@@ -1,8 +1,11 @@
 import type { TableSummary } from '../../engines/engine.js';
 import { LifeboatError, toLifeboatError } from '../../errors/index.js';
 import { acquireConnectionLock } from '../../locks/connection-lock.js';
-import { codecForKey } from '../../pipeline/compression.js';
+import { checkDecryptable } from '../../pipeline/age-decrypt.js';
+import type { DecryptKeys } from '../../pipeline/age-keys.js';
+import { codecForKey, isEncryptedKey } from '../../pipeline/compression.js';
 import { openArtifactReader } from '../../pipeline/artifact-reader.js';
+import { isEncrypted } from '../../pipeline/manifest.js';
 import type { JobContext } from '../context.js';
 import { runBackup } from '../backup/backup-job.js';
 import { locateArtifact } from '../shared/locate.js';
@@ -21,6 +24,8 @@ export interface RestoreJobOptions {
   /** Back up the target before replacing it (default true). */
   readonly safetyBackup?: boolean;
   readonly wait?: boolean;
+  /** Identities/passphrases for an encrypted artifact; KEY_REQUIRED without them. */
+  readonly decrypt?: DecryptKeys | undefined;
   /**
    * Asks the person at the terminal. `expected` set means they must type it (protected
    * connections); otherwise a yes/no question. Absent when nobody can answer.
@@ -54,6 +59,11 @@ export async function runRestore(
     warnings.push(
       `"${located.key}" has no manifest: its integrity cannot be checked before restoring`,
     );
+  }
+  const encrypted = located.manifest ? isEncrypted(located.manifest) : isEncryptedKey(located.key);
+  // A missing or wrong key is found from the header alone, before any question or change.
+  if (encrypted) {
+    await checkDecryptable(located.storage, located.key, options.decrypt, ctx.signal);
   }
   warnings.forEach((message) => ctx.events({ type: 'warning', message }));
   if (options.dryRun) {
@@ -101,6 +111,8 @@ export async function runRestore(
       const manifest = located.manifest;
       const reader = await openArtifactReader(located.storage, located.key, {
         compression: manifest?.compression ?? codecForKey(located.key),
+        encrypted,
+        decrypt: options.decrypt,
         signal: job.signal,
         ...(manifest ? { expected: { size: manifest.size, sha256: manifest.sha256 } } : {}),
       });

@@ -28,6 +28,14 @@ const manifestSchema = z.looseObject({
     excludeTables: z.array(z.string()).nullable(),
   }),
   compression: z.string(),
+  encryption: z
+    .looseObject({
+      format: z.literal('age'),
+      recipients: z.number().int().nonnegative(),
+      mode: z.enum(['x25519', 'passphrase']),
+    })
+    .nullable()
+    .optional(),
   size: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   content: z.object({

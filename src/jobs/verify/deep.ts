@@ -2,6 +2,7 @@ import type { Engine, TableSummary } from '../../engines/engine.js';
 import type { Manifest } from '../../pipeline/manifest.js';
 import type { JobContext } from '../context.js';
 import { siblingTarget } from '../shared/targets.js';
+import type { ConnectionSpec } from '../../config/index.js';
 
 /**
  * What a scratch restore measured, or why the artifact did not restore. Failures to set up
@@ -26,8 +27,9 @@ export async function restoreIntoScratch(
   engine: Engine,
   manifest: Manifest,
   sql: AsyncIterable<Buffer>,
+  connection?: ConnectionSpec,
 ): Promise<ScratchRestore> {
-  const near = siblingTarget(ctx, manifest, engine);
+  const near = siblingTarget(ctx, manifest, engine, connection);
   const options = { signal: ctx.signal };
   await engine.cleanupStaleScratch(near, options);
   const scratch = await engine.createScratch(near, options);

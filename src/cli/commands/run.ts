@@ -1,0 +1,36 @@
+import { EXIT_FAILED, EXIT_OK } from '../../errors/index.js';
+import { runPlan } from '../../jobs/run/run-plan.js';
+import { formatBytes, formatDuration } from '../../progress/format.js';
+import { withJobContext } from '../context.js';
+import type { CommandRuntime } from '../runtime.js';
+
+/**
+ * `lifeboat run <plan>`: runs one plan now (hooks, backup, verify, retention, notifications).
+ * Prints the artifacts on stdout; a failed run exits with its error's code, a partial one with 1.
+ */
+export default async function run(rt: CommandRuntime, plan: unknown): Promise<number> {
+  return withJobContext(rt, async (ctx) => {
+    const result = await runPlan(ctx, String(plan), { reason: 'manual', env: rt.env });
+    ctx.close();
+    if (rt.json) {
+      rt.printJson({
+        ok: result.status !== 'failed',
+        ...result,
+        ...(result.error ? { error: result.error.toJSON() } : {}),
+      });
+    } else {
+      for (const a of result.artifacts) rt.output.out.write(`${a.artifact}\n`);
+      if (result.error) {
+        rt.output.err.write(`error: ${result.error.message}\n`);
+        if (result.error.hint) rt.output.err.write(`hint: ${result.error.hint}\n`);
+      } else {
+        const size = result.artifacts.reduce((sum, a) => sum + a.size, 0);
+        rt.output.err.write(
+          `plan "${result.plan}" ${result.status}: ${result.artifacts.length} artifact(s), ${formatBytes(size)} in ${formatDuration(result.durationMs)}\n`,
+        );
+      }
+    }
+    if (result.error) return result.error.exitCode;
+    return result.status === 'partial' ? EXIT_FAILED : EXIT_OK;
+  });
+}

@@ -1,0 +1,95 @@
+import type { MysqlSession } from './mysql-connect.js';
+import { quoteIdent } from './mysql-connect.js';
+
+/** How a column's value is written in an INSERT. */
+export type ValueKind = 'number' | 'hex' | 'string';
+
+/** A column the dump writes and the checksum covers. */
+export interface DataColumn {
+  readonly name: string;
+  readonly dataType: string;
+  readonly kind: ValueKind;
+}
+
+const NUMERIC = new Set([
+  'tinyint',
+  'smallint',
+  'mediumint',
+  'int',
+  'integer',
+  'bigint',
+  'decimal',
+  'numeric',
+  'float',
+  'double',
+  'real',
+  'year',
+]);
+const BINARY = new Set([
+  'bit',
+  'binary',
+  'varbinary',
+  'tinyblob',
+  'blob',
+  'mediumblob',
+  'longblob',
+  'geometry',
+  'point',
+  'linestring',
+  'polygon',
+  'multipoint',
+  'multilinestring',
+  'multipolygon',
+  'geometrycollection',
+  'geomcollection',
+]);
+
+/**
+ * The stored columns of a table in ordinal order, invisible ones included (a `SELECT *`
+ * would miss them), generated ones left out: the server computes those again on restore and
+ * refuses explicit values for them.
+ */
+export async function dataColumns(
+  session: MysqlSession,
+  database: string,
+  table: string,
+): Promise<DataColumn[]> {
+  const rows = await session.query(
+    `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, EXTRA AS extra
+       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
+      ORDER BY ORDINAL_POSITION`,
+    [database, table],
+  );
+  return rows
+    .filter((r) => !/\b(VIRTUAL|STORED|PERSISTENT) GENERATED\b/i.test(String(r.extra ?? '')))
+    .map((r) => {
+      const dataType = String(r.type).toLowerCase();
+      const kind: ValueKind = NUMERIC.has(dataType)
+        ? 'number'
+        : BINARY.has(dataType)
+          ? 'hex'
+          : 'string';
+      return { name: String(r.name), dataType, kind };
+    });
+}
+
+/**
+ * The SELECT list item for a column. FLOAT is widened to DOUBLE: the server prints FLOAT
+ * with 6 significant digits (16777217 comes back as 1.67772e7), while a DOUBLE is printed in
+ * the shortest form that reads back to the same value, so FLOAT values round-trip exactly.
+ * `+ 0e0` rather than `CAST(… AS DOUBLE)` works on every MySQL and MariaDB version.
+ */
+export function selectExpression(column: DataColumn): string {
+  const ident = quoteIdent(column.name);
+  return column.dataType === 'float' ? `(${ident} + 0e0)` : ident;
+}
+
+/** `SELECT <columns> FROM db.table`, the one query both dump and summarize read rows with. */
+export function selectRows(
+  database: string,
+  table: string,
+  columns: readonly DataColumn[],
+): string {
+  const list = columns.length === 0 ? '1' : columns.map(selectExpression).join(', ');
+  return `SELECT ${list} FROM ${quoteIdent(database)}.${quoteIdent(table)}`;
+}

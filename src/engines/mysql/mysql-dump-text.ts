@@ -1,0 +1,99 @@
+import { LIFEBOAT_VERSION } from '../../version.js';
+import { quoteIdent } from './mysql-connect.js';
+import { quoteString } from './mysql-literals.js';
+import { clientCharset, stripDefiner, type SchemaObject } from './mysql-objects.js';
+
+/** First line of every lifeboat MySQL dump; `sniffMysqlDump` looks for it. */
+export const DUMP_MARK = '-- lifeboat mysql dump';
+
+/**
+ * The session settings at the top of a dump, as mysqldump writes them: versioned comments, so
+ * the `mariadb`/`mysql` client executes them and other servers ignore them. Checks are off
+ * for the load (the rows are known to be consistent), the time zone is UTC because TIMESTAMP
+ * values were read in UTC, and the sql_mode keeps `0` in AUTO_INCREMENT columns.
+ */
+export function headerText(serverVersion: string, database: string): string {
+  return `${DUMP_MARK} v1 (lifeboat ${LIFEBOAT_VERSION}, server ${serverVersion})
+-- database: ${quoteIdent(database)}
+/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;
+/*!40101 SET @OLD_CHARACTER_SET_RESULTS=@@CHARACTER_SET_RESULTS */;
+/*!40101 SET @OLD_COLLATION_CONNECTION=@@COLLATION_CONNECTION */;
+/*!40101 SET NAMES utf8mb4 */;
+/*!40103 SET @OLD_TIME_ZONE=@@TIME_ZONE */;
+/*!40103 SET TIME_ZONE='+00:00' */;
+/*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */;
+/*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;
+/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;
+/*!40111 SET @OLD_SQL_NOTES=@@SQL_NOTES, SQL_NOTES=0 */;
+`;
+}
+
+/** Puts back what {@link headerText} changed. */
+export function footerText(): string {
+  return `/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;
+/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;
+/*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;
+/*!40014 SET UNIQUE_CHECKS=@OLD_UNIQUE_CHECKS */;
+/*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;
+/*!40101 SET CHARACTER_SET_RESULTS=@OLD_CHARACTER_SET_RESULTS */;
+/*!40101 SET COLLATION_CONNECTION=@OLD_COLLATION_CONNECTION */;
+/*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;
+-- lifeboat dump completed
+`;
+}
+
+/** DROP and CREATE of one table. */
+export function tableText(name: string, create: string): string {
+  return `\n-- table ${quoteIdent(name)}\nDROP TABLE IF EXISTS ${quoteIdent(name)};\n${create};\n`;
+}
+
+/**
+ * A stand-in view with the real view's columns, as mysqldump writes one: every view exists
+ * before any real view definition runs, so views that use other views restore in any order.
+ */
+export function placeholderViewText(name: string, columns: readonly string[]): string {
+  const list =
+    columns.length === 0 ? '1 AS `x`' : columns.map((c) => `1 AS ${quoteIdent(c)}`).join(', ');
+  return `DROP TABLE IF EXISTS ${quoteIdent(name)};\nDROP VIEW IF EXISTS ${quoteIdent(name)};\nCREATE VIEW ${quoteIdent(name)} AS SELECT ${list};\n`;
+}
+
+const DROP_KIND: Readonly<Record<SchemaObject['kind'], string>> = {
+  view: 'VIEW',
+  trigger: 'TRIGGER',
+  procedure: 'PROCEDURE',
+  function: 'FUNCTION',
+  event: 'EVENT',
+};
+
+/**
+ * One view, trigger, routine or event, created under the sql_mode, collation and (events)
+ * time zone it was defined with, because they change what its body means. Bodies with
+ * semicolons are wrapped in `DELIMITER ;;` as mysqldump does, which the `mariadb` client and
+ * lifeboat's restorer both understand.
+ */
+export function objectText(object: SchemaObject, noDefiner: boolean): string {
+  const create = noDefiner ? stripDefiner(object.create) : object.create;
+  const settings = [
+    `character_set_client = ${clientCharset(object)}`,
+    `sql_mode = ${quoteString(object.sqlMode)}`,
+    `collation_connection = ${quoteString(object.collation)}`,
+    ...(object.timeZone === undefined ? [] : [`time_zone = ${quoteString(object.timeZone)}`]),
+  ];
+  const body =
+    object.kind === 'view' ? `${create};\n` : `DELIMITER ;;\n${create} ;;\nDELIMITER ;\n`;
+  return `\n-- ${object.kind} ${quoteIdent(object.name)}
+DROP ${DROP_KIND[object.kind]} IF EXISTS ${quoteIdent(object.name)};
+SET @saved_cs_client = @@character_set_client, @saved_sql_mode = @@sql_mode, @saved_col_connection = @@collation_connection, @saved_time_zone = @@time_zone;
+SET ${settings.join(', ')};
+${body}SET character_set_client = @saved_cs_client, sql_mode = @saved_sql_mode, collation_connection = @saved_col_connection, time_zone = @saved_time_zone;
+`;
+}
+
+/** True for lifeboat's own dumps and for mysqldump's / mariadb-dump's. */
+export function sniffMysqlDump(head: string): boolean {
+  const text = head.replace(/^\uFEFF/, '').trimStart();
+  const lines = text.split('\n', 3).map((l) => l.trim());
+  if (lines[0]?.startsWith('/*M!999999')) lines.shift(); // mariadb-dump's sandbox-mode line
+  const first = lines[0] ?? '';
+  return first.startsWith(DUMP_MARK) || /^-- (MySQL|MariaDB) dump \d/.test(first);
+}

@@ -1,0 +1,164 @@
+import type { DumpScope, DumpSession, DumpWriter, TableInfo, TableSummary } from '../engine.js';
+import { LifeboatError, throwIfAborted } from '../../errors/index.js';
+import { OutBuffer } from './mysql-out-buffer.js';
+import { CHECKSUM_ALGORITHM, TableChecksum } from './mysql-checksum.js';
+import { quoteIdent, type MysqlSession } from './mysql-connect.js';
+import {
+  footerText,
+  headerText,
+  objectText,
+  placeholderViewText,
+  tableText,
+} from './mysql-dump-text.js';
+import { valueLiteral } from './mysql-literals.js';
+import { showCreateTable, type BaseTable, type SchemaObject } from './mysql-objects.js';
+import { openRows } from './mysql-rows.js';
+
+/** Statements grow to about this many UTF-16 units: far below the default max_allowed_packet. */
+const STATEMENT_CHARS = 1 << 20;
+
+/** What `openMysqlDump` read before handing the snapshot to the session. */
+export interface MysqlDumpPlan {
+  readonly session: MysqlSession;
+  readonly database: string;
+  readonly scope: DumpScope;
+  readonly signal: AbortSignal;
+  /** Selected base tables in dump order. */
+  readonly tables: readonly BaseTable[];
+  readonly views: readonly { object: SchemaObject; columns: string[] }[];
+  /** Triggers, routines and events, in the order they are written. */
+  readonly objects: readonly SchemaObject[];
+  readonly facts: Record<string, unknown>;
+  readonly warnings: string[];
+  /** Releases the read locks of non-transactional tables; called once they are all dumped. */
+  readonly unlock: (() => Promise<void>) | undefined;
+  /** Tables that stay locked until `unlock`. */
+  readonly locked: ReadonlySet<string>;
+}
+
+/**
+ * A dump of one database from one `START TRANSACTION WITH CONSISTENT SNAPSHOT`, written like
+ * mysqldump's: settings header, tables (with placeholder views), multi-row INSERTs with
+ * column lists, then views, triggers, routines and events, then the settings restored.
+ */
+export class MysqlDumpSession implements DumpSession {
+  readonly serverVersion: string;
+  readonly tables: readonly TableInfo[];
+  readonly checksumAlgorithm = CHECKSUM_ALGORITHM;
+  readonly #plan: MysqlDumpPlan;
+  readonly #pendingLocks: Set<string>;
+  #unlocked = false;
+
+  constructor(plan: MysqlDumpPlan) {
+    this.#plan = plan;
+    this.serverVersion = plan.session.serverVersion;
+    this.tables = plan.tables.map((t) =>
+      t.rows === undefined ? { name: t.name } : { name: t.name, estimatedRows: t.rows },
+    );
+    this.#pendingLocks = new Set(plan.locked);
+  }
+
+  sourceFacts = (): Readonly<Record<string, unknown>> => this.#plan.facts;
+  warnings = (): readonly string[] => this.#plan.warnings;
+
+  async writeHeader(out: DumpWriter): Promise<void> {
+    await out.write(headerText(this.serverVersion, this.#plan.database));
+  }
+
+  async writeSchema(out: DumpWriter): Promise<void> {
+    const { scope, session, database } = this.#plan;
+    if (!scope.schema) return;
+    const buf = new OutBuffer(out);
+    for (const table of this.#plan.tables) {
+      throwIfAborted(this.#plan.signal);
+      buf.add(tableText(table.name, await showCreateTable(session, database, table.name)));
+      if (buf.full) await buf.flush();
+    }
+    for (const view of this.#plan.views)
+      buf.add(placeholderViewText(view.object.name, view.columns));
+    await buf.flush();
+  }
+
+  async writeTableData(
+    table: TableInfo,
+    out: DumpWriter,
+    onRows: (rowsSoFar: number) => void,
+  ): Promise<TableSummary> {
+    const { session, database, scope, signal } = this.#plan;
+    if (!this.tables.some((t) => t.name === table.name)) {
+      throw new LifeboatError('INTERNAL', `table "${table.name}" is not part of this dump`);
+    }
+    const checksum = new TableChecksum();
+    if (!scope.data) return { name: table.name, rows: 0, checksum: checksum.toString() };
+    throwIfAborted(signal);
+    const buf = new OutBuffer(out);
+    const ident = quoteIdent(table.name);
+    // Without the schema the restore fills existing tables, so say that their rows are replaced.
+    if (!scope.schema) buf.add(`DELETE FROM ${ident};\n`);
+    const { columns, rows } = await openRows(session, database, table.name);
+    const kinds = columns.map((c) => c.kind);
+    const prefix = `INSERT INTO ${ident} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) VALUES `;
+    const empty: (Buffer | null)[] = [];
+    let statement = '';
+    try {
+      for await (const raw of rows) {
+        const values = columns.length === 0 ? empty : (raw as (Buffer | null)[]);
+        checksum.addRow(values);
+        let tuple = '(';
+        for (let i = 0; i < values.length; i++) {
+          tuple += (i === 0 ? '' : ',') + valueLiteral(values[i] ?? null, kinds[i] ?? 'string');
+        }
+        tuple += ')';
+        statement = statement === '' ? prefix + tuple : `${statement},${tuple}`;
+        if (statement.length >= STATEMENT_CHARS) {
+          buf.add(`${statement};\n`);
+          statement = '';
+        }
+        if (buf.full) {
+          await buf.flush();
+          onRows(checksum.rows);
+          throwIfAborted(signal);
+        }
+      }
+    } catch (err) {
+      rows.destroy();
+      throw session.mapError(err, `reading table "${table.name}" of`);
+    }
+    if (statement !== '') buf.add(`${statement};\n`);
+    await buf.flush();
+    onRows(checksum.rows);
+    await this.#release(table.name);
+    return { name: table.name, rows: checksum.rows, checksum: checksum.toString() };
+  }
+
+  async writePostData(out: DumpWriter): Promise<void> {
+    if (!this.#plan.scope.schema) return;
+    const noDefiner = this.#plan.scope.options?.noDefiner === true;
+    const buf = new OutBuffer(out);
+    for (const view of this.#plan.views) buf.add(objectText(view.object, noDefiner));
+    for (const object of this.#plan.objects) buf.add(objectText(object, noDefiner));
+    await buf.flush();
+  }
+
+  async writeFooter(out: DumpWriter): Promise<void> {
+    await out.write(footerText());
+  }
+
+  async close(): Promise<void> {
+    await this.#release(undefined);
+    try {
+      await this.#plan.session.query('ROLLBACK');
+    } catch {
+      // The connection may be gone (abort); closing is all that is left to do.
+    }
+    await this.#plan.session.close();
+  }
+
+  /** Drops the table locks once the last locked table is dumped (or at close). */
+  async #release(table: string | undefined): Promise<void> {
+    if (table !== undefined) this.#pendingLocks.delete(table);
+    if (this.#unlocked || (table !== undefined && this.#pendingLocks.size > 0)) return;
+    this.#unlocked = true;
+    await this.#plan.unlock?.();
+  }
+}

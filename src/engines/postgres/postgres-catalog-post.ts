@@ -1,0 +1,116 @@
+import type { PgClient } from './postgres-connect.js';
+import { rowsOf } from './postgres-connect.js';
+import { USER_NS, notExtMember } from './postgres-unsupported.js';
+
+/** An object of the post-data section, attached to one relation. */
+export interface PostRow {
+  /** oid of the relation it belongs to. */
+  rel: string;
+  /** oid of a referenced relation (foreign keys), so a filtered dump can leave it out. */
+  ref: string | null;
+  kind: 'constraint' | 'fk' | 'index' | 'trigger' | 'policy';
+  sql: string;
+  comment: string | null;
+  commentTarget: string;
+  extra: string | null;
+}
+
+const REL = (col: string): string =>
+  `(SELECT format('%I.%I', rn.nspname, rc.relname) FROM pg_class rc JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE rc.oid = ${col})`;
+/** `ONLY` keeps an inheritance parent's constraint off its children; a partitioned table's must cascade. */
+const ONLY = (col: string): string =>
+  `CASE WHEN (SELECT relkind FROM pg_class WHERE oid = ${col}) = 'p' THEN '' ELSE 'ONLY ' END`;
+const USER_REL = (col: string): string =>
+  `EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = ${col} AND ${USER_NS} AND ${notExtMember('pg_class', 'c')})`;
+
+/**
+ * Constraints added after the data (primary keys, unique, exclusion, foreign keys and NOT VALID
+ * checks), indexes that back no constraint, triggers and row-level security policies. Objects a
+ * partition inherits from its parent are left out: attaching recreates them.
+ */
+export function readPostData(c: PgClient): Promise<PostRow[]> {
+  return rowsOf(
+    c,
+    `SELECT * FROM (
+     SELECT co.conrelid AS rel, NULLIF(co.confrelid, 0) AS ref,
+       CASE WHEN co.contype = 'f' THEN 'fk' ELSE 'constraint' END AS kind,
+       format('ALTER TABLE %s%s ADD CONSTRAINT %I %s;', ${ONLY('co.conrelid')}, ${REL('co.conrelid')},
+              co.conname, pg_get_constraintdef(co.oid)) AS sql,
+       obj_description(co.oid, 'pg_constraint') AS comment,
+       format('CONSTRAINT %I ON %s', co.conname, ${REL('co.conrelid')}) AS "commentTarget",
+       NULL AS extra, co.contype::text || co.conname::text AS sort
+     FROM pg_constraint co
+     WHERE co.conrelid <> 0 AND ${USER_REL('co.conrelid')} AND co.conparentid = 0 AND co.conislocal
+       AND (co.contype IN ('p', 'u', 'x', 'f') OR (co.contype = 'c' AND NOT co.convalidated))
+     UNION ALL
+     SELECT i.indrelid, NULL, 'index',
+       replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ') || ';',
+       obj_description(i.indexrelid, 'pg_class'),
+       format('INDEX %s', ${REL('i.indexrelid')}),
+       CASE WHEN i.indisclustered THEN format('ALTER TABLE %s CLUSTER ON %I;', ${REL('i.indrelid')}, ic.relname) END,
+       'i' || ic.relname
+     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+     WHERE ${USER_REL('i.indrelid')} AND NOT ic.relispartition
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
+     UNION ALL
+     SELECT t.tgrelid, NULL, 'trigger', pg_get_triggerdef(t.oid, false) || ';',
+       obj_description(t.oid, 'pg_trigger'),
+       format('TRIGGER %I ON %s', t.tgname, ${REL('t.tgrelid')}),
+       CASE WHEN t.tgenabled <> 'O' THEN format('ALTER TABLE %s %s TRIGGER %I;', ${REL('t.tgrelid')},
+         CASE t.tgenabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' WHEN 'A' THEN 'ENABLE ALWAYS' END,
+         t.tgname) END,
+       't' || t.tgname
+     FROM pg_trigger t
+     WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND ${USER_REL('t.tgrelid')}
+     UNION ALL
+     SELECT p.polrelid, NULL, 'policy',
+       format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s;', p.polname, ${REL('p.polrelid')},
+         CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
+         CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+         (SELECT string_agg(CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) END, ', ')
+            FROM unnest(p.polroles) r),
+         ' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')',
+         ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')'),
+       obj_description(p.oid, 'pg_policy'),
+       format('POLICY %I ON %s', p.polname, ${REL('p.polrelid')}), NULL, 'z' || p.polname
+     FROM pg_policy p WHERE ${USER_REL('p.polrelid')}
+     ) x ORDER BY kind <> 'constraint', kind <> 'index', kind <> 'fk', kind <> 'trigger', rel, sort`,
+  );
+}
+
+/** A dependency between two objects, as `<catalog>:<oid>` keys of what depends and what it needs. */
+export interface DependRow {
+  from: string;
+  to: string;
+  deptype: string;
+}
+
+/**
+ * pg_depend between user objects, with sub-objects folded into the object whose DDL creates
+ * them: a column default or CHECK constraint into its table, a view's rewrite rule into the
+ * view, a composite type's relation into the type, a table's row type into the table, an array
+ * type into its element type, and any extension member into its extension.
+ */
+export function readDepends(c: PgClient): Promise<DependRow[]> {
+  const canon = (cls: string, obj: string): string => `(SELECT CASE
+      WHEN ext.refobjid IS NOT NULL THEN '3079:' || ext.refobjid
+      WHEN ${cls} = 'pg_attrdef'::regclass THEN (SELECT '1259:' || adrelid FROM pg_attrdef WHERE oid = ${obj})
+      WHEN ${cls} = 'pg_constraint'::regclass THEN (SELECT CASE WHEN contype <> 'c' THEN NULL
+             WHEN conrelid <> 0 THEN '1259:' || conrelid ELSE '1247:' || contypid END FROM pg_constraint WHERE oid = ${obj})
+      WHEN ${cls} = 'pg_rewrite'::regclass THEN (SELECT '1259:' || ev_class FROM pg_rewrite WHERE oid = ${obj} AND rulename = '_RETURN')
+      WHEN ${cls} = 'pg_type'::regclass THEN (SELECT CASE
+             WHEN t.typelem <> 0 AND t.typcategory = 'A' THEN '1247:' || t.typelem
+             WHEN t.typrelid <> 0 AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) <> 'c' THEN '1259:' || t.typrelid
+             ELSE '1247:' || t.oid END FROM pg_type t WHERE t.oid = ${obj})
+      WHEN ${cls} = 'pg_class'::regclass THEN (SELECT CASE WHEN relkind = 'c' THEN '1247:' || reltype
+             WHEN relkind IN ('i', 'I', 't') THEN NULL ELSE '1259:' || oid END FROM pg_class WHERE oid = ${obj})
+      WHEN ${cls} IN ('pg_proc'::regclass, 'pg_namespace'::regclass, 'pg_extension'::regclass) THEN ${cls}::oid || ':' || ${obj}
+      END FROM (SELECT 1) one LEFT JOIN pg_depend ext ON ext.classid = ${cls} AND ext.objid = ${obj} AND ext.deptype = 'e')`;
+  return rowsOf(
+    c,
+    `SELECT DISTINCT ${canon('d.classid', 'd.objid')} AS "from", ${canon('d.refclassid', 'd.refobjid')} AS "to",
+       d.deptype::text AS deptype
+     FROM pg_depend d WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384 AND d.refobjid >= 16384`,
+  );
+}

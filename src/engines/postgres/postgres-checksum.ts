@@ -1,0 +1,70 @@
+import * as crypto from 'node:crypto';
+
+/** Name and version of the checksum; bump the version if the encoding below ever changes. */
+export const CHECKSUM_ALGORITHM = 'lifeboat-postgres-v1';
+
+const sha256: (data: Buffer) => Buffer =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'buffer')
+    : (data) => crypto.createHash('sha256').update(data).digest();
+
+/**
+ * Order-independent checksum of a table's rows (`lifeboat-postgres-v1`): each row is taken as
+ * its line of `COPY … TO STDOUT` text output (without the newline), under the session settings
+ * of {@link prepareSession} (UTF8, ISO dates, UTC, extra_float_digits 3, hex bytea), and the
+ * first 16 bytes of the line's SHA-256 are summed modulo 2^128 — a sum, not XOR, so a
+ * duplicated row changes the result. COPY text is canonical for a given server version; a type
+ * whose text output changes between major versions would change the checksum.
+ */
+export class CopyChecksum {
+  rows = 0;
+  readonly #limbs = [0, 0, 0, 0];
+
+  /** Adds one row: a COPY line without its newline. */
+  addLine(line: Buffer): void {
+    const digest = sha256(line);
+    const limbs = this.#limbs;
+    let carry = 0;
+    for (let i = 3; i >= 0; i--) {
+      const sum = (limbs[i] ?? 0) + digest.readUInt32BE(4 * i) + carry;
+      limbs[i] = sum >>> 0;
+      carry = sum > 0xffffffff ? 1 : 0;
+    }
+    this.rows++;
+  }
+
+  /** `lifeboat-postgres-v1:<32 hex digits>`. */
+  toString(): string {
+    return `${CHECKSUM_ALGORITHM}:${this.#limbs.map((l) => l.toString(16).padStart(8, '0')).join('')}`;
+  }
+}
+
+/**
+ * Splits COPY text output into rows. A row never contains a raw newline (COPY escapes it as
+ * `\n`), so every `\n` ends a row; a row cut between two chunks is carried over.
+ */
+export class LineSplitter {
+  #carry: Buffer | null = null;
+
+  /** Calls `onLine` for every complete line in `chunk`. */
+  push(chunk: Buffer, onLine: (line: Buffer) => void): void {
+    let data = chunk;
+    if (this.#carry !== null) {
+      data = Buffer.concat([this.#carry, chunk]);
+      this.#carry = null;
+    }
+    let start = 0;
+    for (;;) {
+      const nl = data.indexOf(10, start);
+      if (nl < 0) break;
+      onLine(data.subarray(start, nl));
+      start = nl + 1;
+    }
+    if (start < data.length) this.#carry = Buffer.from(data.subarray(start));
+  }
+
+  /** True when the stream ended in the middle of a row (it never should). */
+  get pending(): boolean {
+    return this.#carry !== null;
+  }
+}

@@ -1,0 +1,218 @@
+import {
+  commentStatement,
+  grantStatements,
+  ownerStatement,
+  type OwnershipOptions,
+} from './postgres-acl.js';
+import type {
+  ColumnRow,
+  ExtensionRow,
+  FunctionRow,
+  SchemaRow,
+  SequenceParams,
+  SequenceRow,
+  TableRow,
+  TypeRow,
+  ViewRow,
+} from './postgres-catalog.js';
+
+/** The public schema as `CREATE DATABASE` makes it (PostgreSQL 15+, and 14 and older). */
+function isDefaultPublic(s: SchemaRow): boolean {
+  const acl = (s.acl ?? [])
+    .map((e) => `${e.grantee}:${e.privilege}`)
+    .sort()
+    .join(',');
+  return (
+    (s.owner === 'pg_database_owner' &&
+      acl === 'PUBLIC:USAGE,pg_database_owner:CREATE,pg_database_owner:USAGE') ||
+    (s.owner === 'postgres' && acl === 'PUBLIC:CREATE,PUBLIC:USAGE,postgres:CREATE,postgres:USAGE')
+  );
+}
+
+/** CREATE SCHEMA with owner, comment and grants; `public` exists already and only gets changes. */
+export function schemaDdl(s: SchemaRow, o: OwnershipOptions): string[] {
+  if (s.name === 'public') {
+    if (isDefaultPublic(s) && (s.comment === 'standard public schema' || s.comment === null))
+      return s.comment === null ? ['COMMENT ON SCHEMA public IS NULL;'] : [];
+    return [
+      ...ownerStatement('SCHEMA', s.qname, s.owner, o),
+      ...commentStatement(`SCHEMA ${s.qname}`, s.comment),
+      ...grantStatements('SCHEMA', s.qname, s.owner, s.acl, o),
+    ];
+  }
+  return [
+    `CREATE SCHEMA ${s.qname};`,
+    ...ownerStatement('SCHEMA', s.qname, s.owner, o),
+    ...commentStatement(`SCHEMA ${s.qname}`, s.comment),
+    ...grantStatements('SCHEMA', s.qname, s.owner, s.acl, o),
+  ];
+}
+
+/** CREATE EXTENSION in its schema; the extension creates its member objects itself. */
+export function extensionDdl(e: ExtensionRow): string[] {
+  return [
+    `CREATE EXTENSION IF NOT EXISTS ${e.qname} WITH SCHEMA ${e.schema};`,
+    ...commentStatement(`EXTENSION ${e.qname}`, e.comment),
+  ];
+}
+
+/** CREATE TYPE / CREATE DOMAIN. */
+export function typeDdl(t: TypeRow, o: OwnershipOptions): string[] {
+  const kind = t.typtype === 'd' ? 'DOMAIN' : 'TYPE';
+  let create: string;
+  const post: string[] = [];
+  if (t.typtype === 'e') {
+    create = `CREATE TYPE ${t.qname} AS ENUM (\n${(t.labels ?? []).map((l) => `    ${lit(l)}`).join(',\n')}\n);`;
+  } else if (t.typtype === 'c') {
+    const attrs = (t.attrs ?? []).map(
+      (a) => `    ${a.name} ${a.type}${a.collation === null ? '' : ` COLLATE ${a.collation}`}`,
+    );
+    create = `CREATE TYPE ${t.qname} AS (\n${attrs.join(',\n')}\n);`;
+  } else if (t.typtype === 'r') {
+    const r = t.range ?? {};
+    const opts = [`subtype = ${r.subtype}`];
+    if (r.opclass) opts.push(`subtype_opclass = ${r.opclass}`);
+    if (r.collation) opts.push(`collation = ${r.collation}`);
+    if (r.canonical) opts.push(`canonical = ${r.canonical}`);
+    if (r.subdiff) opts.push(`subtype_diff = ${r.subdiff}`);
+    if (r.multirange) opts.push(`multirange_type_name = ${r.multirange}`);
+    create = `CREATE TYPE ${t.qname} AS RANGE (\n    ${opts.join(',\n    ')}\n);`;
+  } else {
+    let d = `CREATE DOMAIN ${t.qname} AS ${t.basetype ?? ''}`;
+    if (t.collation !== null) d += ` COLLATE ${t.collation}`;
+    if (t.typdefault !== null) d += ` DEFAULT ${t.typdefault}`;
+    if (t.notnull) d += ' NOT NULL';
+    for (const c of t.checks ?? []) {
+      if (c.validated) d += `\n    CONSTRAINT ${c.name} ${c.def}`;
+      else post.push(`ALTER DOMAIN ${t.qname} ADD CONSTRAINT ${c.name} ${c.def};`);
+    }
+    create = `${d};`;
+  }
+  return [
+    create,
+    ...post,
+    ...ownerStatement(kind, t.qname, t.owner, o),
+    ...commentStatement(`${kind} ${t.qname}`, t.comment),
+    ...grantStatements(kind, t.qname, t.owner, t.acl, o),
+  ];
+}
+
+/** pg_get_functiondef's CREATE OR REPLACE, with owner, comment and grants. */
+export function functionDdl(f: FunctionRow, o: OwnershipOptions): string[] {
+  return [
+    `${f.def.trimEnd()};`,
+    ...ownerStatement(f.kind, f.signature, f.owner, o),
+    ...commentStatement(`${f.kind} ${f.signature}`, f.comment),
+    ...grantStatements(f.kind, f.signature, f.owner, f.acl, o),
+  ];
+}
+
+function sequenceOptions(p: SequenceParams): string {
+  return (
+    `START WITH ${p.start} INCREMENT BY ${p.increment} MINVALUE ${p.min} MAXVALUE ${p.max} ` +
+    `CACHE ${p.cache}${p.cycle ? ' CYCLE' : ' NO CYCLE'}`
+  );
+}
+
+/** CREATE SEQUENCE; OWNED BY comes after the tables (see {@link tableTailDdl}). */
+export function sequenceDdl(s: SequenceRow, o: OwnershipOptions): string[] {
+  return [
+    `CREATE ${s.unlogged ? 'UNLOGGED ' : ''}SEQUENCE ${s.qname} AS ${s.type} ${sequenceOptions(s)};`,
+    ...ownerStatement('SEQUENCE', s.qname, s.owner, o),
+    ...commentStatement(`SEQUENCE ${s.qname}`, s.comment),
+    ...grantStatements('SEQUENCE', s.qname, s.owner, s.acl, o),
+  ];
+}
+
+function columnDdl(c: ColumnRow): string {
+  let d = `    ${c.name} ${c.type}`;
+  if (c.collation !== null) d += ` COLLATE ${c.collation}`;
+  if (c.generated === 's') d += ` GENERATED ALWAYS AS (${c.default ?? ''}) STORED`;
+  else if (c.default !== null && !c.defaultUsesSequence) d += ` DEFAULT ${c.default}`;
+  if (c.identity !== '' && c.identitySeq !== null) {
+    const s = c.identitySeq;
+    d += ` GENERATED ${c.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY (SEQUENCE NAME ${s.qname} ${sequenceOptions(s)})`;
+  }
+  if (c.notnull) d += ' NOT NULL';
+  return d;
+}
+
+/**
+ * CREATE TABLE with columns (defaults that use a sequence excepted: they follow the sequence),
+ * CHECK constraints, inheritance or partitioning, then owner, comments and grants.
+ */
+export function tableDdl(t: TableRow, o: OwnershipOptions): string[] {
+  const checks = (t.checks ?? [])
+    .filter((c) => c.local && c.validated)
+    .map((c) => `    CONSTRAINT ${c.name} ${c.def}`);
+  const opts = t.options === null ? '' : ` WITH (${t.options.join(', ')})`;
+  const partBy = t.partkey === null ? '' : ` PARTITION BY ${t.partkey}`;
+  const unlogged = t.unlogged ? 'UNLOGGED ' : '';
+  let create: string;
+  if (t.bound !== null && t.parents?.[0] !== undefined) {
+    const body = checks.length === 0 ? '' : ` (\n${checks.join(',\n')}\n)`;
+    create = `CREATE ${unlogged}TABLE ${t.qname} PARTITION OF ${t.parents[0]}${body}\n${t.bound}${partBy}${opts};`;
+  } else {
+    const cols = t.columns.filter((c) => c.local).map(columnDdl);
+    const inherits = t.parents === null ? '' : `\nINHERITS (${t.parents.join(', ')})`;
+    create = `CREATE ${unlogged}TABLE ${t.qname} (\n${[...cols, ...checks].join(',\n')}\n)${inherits}${partBy}${opts};`;
+  }
+  const out = [create, ...ownerStatement('TABLE', t.qname, t.owner, o)];
+  out.push(...commentStatement(`TABLE ${t.qname}`, t.comment));
+  for (const c of t.columns) {
+    out.push(...commentStatement(`COLUMN ${t.qname}.${c.name}`, c.comment));
+  }
+  out.push(...grantStatements('TABLE', t.qname, t.owner, t.acl, o));
+  for (const c of t.columns) {
+    if (c.acl !== null)
+      out.push(...grantStatements('TABLE', t.qname, t.owner, c.acl, o, ` (${c.name})`));
+  }
+  return out;
+}
+
+/** What follows all tables: sequence ownership and the defaults that call nextval(). */
+export function tableTailDdl(t: TableRow): string[] {
+  return t.columns
+    .filter((c) => c.default !== null && c.defaultUsesSequence && c.generated !== 's')
+    .map((c) => `ALTER TABLE ONLY ${t.qname} ALTER COLUMN ${c.name} SET DEFAULT ${c.default};`);
+}
+
+/** `ALTER SEQUENCE … OWNED BY …`, once both exist. */
+export function sequenceOwnedByDdl(s: SequenceRow): string[] {
+  return s.ownedBy === null ? [] : [`ALTER SEQUENCE ${s.qname} OWNED BY ${s.ownedBy};`];
+}
+
+/** Row-level security switches and replica identity, after the data like pg_dump's. */
+export function tableSecurityDdl(t: TableRow): string[] {
+  const out: string[] = [];
+  if (t.rls) out.push(`ALTER TABLE ${t.qname} ENABLE ROW LEVEL SECURITY;`);
+  if (t.forceRls) out.push(`ALTER TABLE ${t.qname} FORCE ROW LEVEL SECURITY;`);
+  if (t.replident === 'f') out.push(`ALTER TABLE ONLY ${t.qname} REPLICA IDENTITY FULL;`);
+  if (t.replident === 'n') out.push(`ALTER TABLE ONLY ${t.qname} REPLICA IDENTITY NOTHING;`);
+  return out;
+}
+
+/** CREATE VIEW, or CREATE MATERIALIZED VIEW … WITH NO DATA (refreshed after the data). */
+export function viewDdl(v: ViewRow, o: OwnershipOptions): string[] {
+  const opts = v.options === null ? '' : ` WITH (${v.options.join(', ')})`;
+  const query = v.def.trimEnd().replace(/;$/, '');
+  const kind = v.relkind === 'm' ? 'MATERIALIZED VIEW' : 'VIEW';
+  const create =
+    v.relkind === 'm'
+      ? `CREATE MATERIALIZED VIEW ${v.qname}${opts} AS\n${query}\n  WITH NO DATA;`
+      : `CREATE VIEW ${v.qname}${opts} AS\n${query};`;
+  return [
+    create,
+    ...ownerStatement(kind, v.qname, v.owner, o),
+    ...commentStatement(`${kind} ${v.qname}`, v.comment),
+    ...(v.columnComments ?? []).flatMap((c) =>
+      commentStatement(`COLUMN ${v.qname}.${c.name}`, c.comment),
+    ),
+    ...grantStatements('TABLE', v.qname, v.owner, v.acl, o),
+  ];
+}
+
+function lit(value: string): string {
+  const body = value.replaceAll("'", "''");
+  return body.includes('\\') ? `E'${body.replaceAll('\\', '\\\\')}'` : `'${body}'`;
+}

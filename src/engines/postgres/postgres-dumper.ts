@@ -1,0 +1,257 @@
+import type {
+  ConnectionTarget,
+  DumpScope,
+  DumpSession,
+  DumpWriter,
+  EngineCallOptions,
+  TableInfo,
+  TableSummary,
+} from '../engine.js';
+import { LifeboatError, throwIfAborted } from '../../errors/index.js';
+import { LIFEBOAT_VERSION } from '../../version.js';
+import type { OwnershipOptions } from './postgres-acl.js';
+import { CHECKSUM_ALGORITHM, CopyChecksum } from './postgres-checksum.js';
+import { connect, rowsOf, serverVersion, type PgClient } from './postgres-connect.js';
+import { fromPgError } from './postgres-errors.js';
+import { dependencyOrder } from './postgres-order.js';
+import { schemaViaPgDump } from './postgres-pgdump.js';
+import { buildSchema, type SchemaPlan } from './postgres-schema.js';
+import { selectTables, tableName } from './postgres-selection.js';
+import { copyOut, prepareSession } from './postgres-session.js';
+import { copyTarget } from './postgres-tables.js';
+import { unsupportedObjects } from './postgres-unsupported.js';
+
+/** First line of every lifeboat PostgreSQL dump; `sniff` looks for it. */
+export const DUMP_MARK = '-- lifeboat postgres dump';
+
+/** The settings pg_dump's plain format starts with, so psql restores the file the same way. */
+const PREAMBLE = `SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+`;
+
+interface DataTable extends TableInfo {
+  readonly qname: string;
+  readonly copy: string;
+  readonly target: string;
+}
+
+/**
+ * Opens a dump: one connection in a `REPEATABLE READ, READ ONLY` transaction whose snapshot is
+ * exported (recorded in the manifest; parallel workers could share it), the tables locked in
+ * ACCESS SHARE mode like pg_dump so that a concurrent DROP or ALTER waits for the dump, and the
+ * schema read from the catalogs of the same snapshot.
+ */
+export async function openPostgresDump(
+  target: ConnectionTarget,
+  scope: DumpScope,
+  options: EngineCallOptions,
+): Promise<DumpSession> {
+  const client = await connect(target, 'opening for backup', options.signal);
+  try {
+    await prepareSession(client);
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    const [facts] = await rowsOf<Record<string, string>>(
+      client,
+      `SELECT pg_export_snapshot() AS snapshot, txid_current_snapshot()::text AS "txidSnapshot",
+         CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text AS "walLsn",
+         now()::text AS "snapshotTime", current_database() AS database`,
+    );
+    const version = await serverVersion(client);
+    const ownership: OwnershipOptions = {
+      noOwner: scope.options?.noOwner === true,
+      noPrivileges: scope.options?.noPrivileges === true,
+    };
+    const viaPgDump = scope.options?.schemaVia === 'pg_dump';
+    if (scope.schema && !viaPgDump) {
+      const unsupported = await unsupportedObjects(client);
+      if (unsupported.length > 0) {
+        throw new LifeboatError(
+          'ENGINE_UNSUPPORTED',
+          `lifeboat cannot reproduce ${unsupported.length} object(s) of "${target.display}": ${unsupported.slice(0, 20).join('; ')}${unsupported.length > 20 ? '; …' : ''}`,
+          {
+            hint: 'back up with --schema-via pg_dump (needs pg_dump on PATH) to take the schema from pg_dump; lifeboat still dumps the data',
+            details: { objects: unsupported },
+          },
+        );
+      }
+    }
+    const all = await buildSchema(client, undefined, ownership);
+    const selected = selectTables(all.tables, scope, `"${target.display}"`);
+    const plan = selected === undefined ? all : await buildSchema(client, selected, ownership);
+    const data = plan.tables.filter(
+      (t) => t.relkind === 'r' && (selected === undefined || selected.has(t.oid)),
+    );
+    if (data.length > 0) {
+      await client.query(
+        `LOCK TABLE ${data.map((t) => `ONLY ${t.qname}`).join(', ')} IN ACCESS SHARE MODE`,
+      );
+    }
+    let schema = { pre: plan.preData.join('\n\n'), post: plan.postData.join('\n\n') };
+    if (viaPgDump && scope.schema) {
+      schema = await schemaViaPgDump({
+        target,
+        snapshot: facts?.snapshot ?? '',
+        serverMajor: Math.floor(version.num / 10000),
+        tables: selected === undefined ? undefined : plan.tables.map((t) => t.qname),
+        ownership,
+        signal: options.signal,
+      });
+    }
+    return new PostgresDumpSession(client, scope, options.signal, plan, data, schema, {
+      version: version.text,
+      facts: {
+        ...facts,
+        serverVersion: version.text,
+        schemaVia: viaPgDump ? 'pg_dump' : 'lifeboat',
+      },
+    });
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throwIfAborted(options.signal);
+    throw fromPgError(err, 'reading the schema of', target.display, target.database);
+  }
+}
+
+/** A dump session over one snapshot; see {@link openPostgresDump}. */
+export class PostgresDumpSession implements DumpSession {
+  readonly serverVersion: string;
+  readonly tables: readonly DataTable[];
+  readonly checksumAlgorithm = CHECKSUM_ALGORITHM;
+  readonly #client: PgClient;
+  readonly #scope: DumpScope;
+  readonly #signal: AbortSignal;
+  readonly #plan: SchemaPlan;
+  readonly #schema: { pre: string; post: string };
+  readonly #facts: Record<string, unknown>;
+  #closed = false;
+
+  constructor(
+    client: PgClient,
+    scope: DumpScope,
+    signal: AbortSignal,
+    plan: SchemaPlan,
+    data: SchemaPlan['tables'],
+    schema: { pre: string; post: string },
+    meta: { version: string; facts: Record<string, unknown> },
+  ) {
+    this.#client = client;
+    this.#scope = scope;
+    this.#signal = signal;
+    this.#plan = plan;
+    this.#schema = schema;
+    this.#facts = meta.facts;
+    this.serverVersion = meta.version;
+    // Referenced tables first, so a data-only restore into a schema with foreign keys loads.
+    const oids = new Set(data.map((t) => t.oid));
+    const deps = new Map<string, Set<string>>();
+    for (const fk of plan.foreignKeys)
+      if (oids.has(fk.rel) && oids.has(fk.ref))
+        deps.set(fk.rel, (deps.get(fk.rel) ?? new Set()).add(fk.ref));
+    const items = data.map((t) => ({ key: t.oid, priority: 0, name: t.qname, t }));
+    this.tables = dependencyOrder(items, deps).ordered.map(({ t }) => ({
+      name: tableName(t),
+      qname: t.qname,
+      estimatedRows: Math.max(0, Number(t.estimate)),
+      copy: `COPY ${copyTarget(t)} TO STDOUT`,
+      target: `COPY ${copyTarget(t)} FROM stdin;\n`,
+    }));
+  }
+
+  readonly sourceFacts = (): Readonly<Record<string, unknown>> => this.#facts;
+
+  readonly warnings = (): readonly string[] =>
+    this.#plan.cycles.length === 0
+      ? []
+      : [`objects in a dependency cycle were ordered by name: ${this.#plan.cycles.join(', ')}`];
+
+  async writeHeader(out: DumpWriter): Promise<void> {
+    let text = `${DUMP_MARK} v1 (lifeboat ${LIFEBOAT_VERSION}, postgresql ${this.serverVersion})\n\n${PREAMBLE}\n`;
+    if (this.#scope.data && !this.#scope.schema && this.tables.length > 0) {
+      // A data-only artifact replaces the rows of its tables in an existing schema.
+      text += `TRUNCATE TABLE ${this.tables.map((t) => `ONLY ${t.qname}`).join(', ')};\n\n`;
+    }
+    await out.write(text);
+  }
+
+  async writeSchema(out: DumpWriter): Promise<void> {
+    if (this.#scope.schema && this.#schema.pre !== '') await out.write(`${this.#schema.pre}\n\n`);
+  }
+
+  async writeTableData(
+    table: TableInfo,
+    out: DumpWriter,
+    onRows: (rowsSoFar: number) => void,
+  ): Promise<TableSummary> {
+    const t = this.tables.find((x) => x.name === table.name);
+    if (t === undefined)
+      throw new LifeboatError('INTERNAL', `table "${table.name}" is not part of this dump`);
+    if (!this.#scope.data)
+      return { name: t.name, rows: 0, checksum: new CopyChecksum().toString() };
+    throwIfAborted(this.#signal);
+    await out.write(t.target);
+    try {
+      const checksum = await copyOut(this.#client, t.copy, out, this.#signal, onRows);
+      await out.write('\\.\n\n');
+      return { name: t.name, rows: checksum.rows, checksum: checksum.toString() };
+    } catch (err) {
+      throwIfAborted(this.#signal);
+      throw fromPgError(
+        err,
+        `copying table "${t.name}" of`,
+        this.#facts.database as string,
+        String(this.#facts.database),
+      );
+    }
+  }
+
+  async writePostData(out: DumpWriter): Promise<void> {
+    const parts: string[] = [];
+    if (this.#scope.data) {
+      for (const s of this.#plan.sequences) {
+        // Sequences are not transactional: this is their value now, as pg_dump also reads it.
+        const [row] = await rowsOf<{ last_value: string; is_called: boolean | string }>(
+          this.#client,
+          `SELECT last_value, is_called FROM ${s.qname}`,
+        );
+        if (row === undefined) continue;
+        const called = row.is_called === true || row.is_called === 't';
+        parts.push(`SELECT pg_catalog.setval(${lit(s.qname)}, ${row.last_value}, ${called});`);
+      }
+    }
+    if (this.#scope.schema && this.#schema.post !== '') parts.push(this.#schema.post);
+    if (parts.length > 0) await out.write(`${parts.join('\n\n')}\n\n`);
+  }
+
+  async writeFooter(out: DumpWriter): Promise<void> {
+    await out.write('-- lifeboat postgres dump complete\n');
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#client.query('ROLLBACK').catch(() => undefined);
+    await this.#client.end().catch(() => undefined);
+  }
+}
+
+function lit(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** True when the first bytes of a dump are lifeboat's or pg_dump's plain SQL. */
+export function sniffPostgresDump(head: string): boolean {
+  const text = head.replace(/^\uFEFF/, '').trimStart();
+  return (
+    text.startsWith(DUMP_MARK) ||
+    /^--\s*\n--\s*PostgreSQL database (dump|cluster dump)\b/.test(text) ||
+    text.startsWith('-- PostgreSQL database dump')
+  );
+}

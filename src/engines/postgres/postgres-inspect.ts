@@ -1,0 +1,101 @@
+import type {
+  ConnectionTarget,
+  DatabaseDescription,
+  EngineCallOptions,
+  TableSummary,
+} from '../engine.js';
+import { isLifeboatError, throwIfAborted } from '../../errors/index.js';
+import { rowsOf, serverVersion, withClient, type PgClient } from './postgres-connect.js';
+import { assertTablesExist, namesTable, tableName } from './postgres-selection.js';
+import { copyOut, prepareSession } from './postgres-session.js';
+import { copyTarget } from './postgres-tables.js';
+import { USER_NS, notExtMember } from './postgres-unsupported.js';
+
+/** A table that holds rows (partitioned parents hold none; their partitions do). */
+export interface DataTableRow {
+  schema: string;
+  name: string;
+  qname: string;
+  columns: { name: string; generated: string }[];
+}
+
+/** User tables with rows of their own, in name order. */
+export function readDataTables(client: PgClient): Promise<DataTableRow[]> {
+  return rowsOf(
+    client,
+    `SELECT n.nspname AS schema, c.relname AS name, format('%I.%I', n.nspname, c.relname) AS qname,
+       COALESCE((SELECT json_agg(json_build_object('name', quote_ident(a.attname), 'generated', a.attgenerated)
+         ORDER BY a.attnum) FROM pg_attribute a
+         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'r' AND ${USER_NS} AND ${notExtMember('pg_class', 'c')}
+     ORDER BY n.nspname, c.relname`,
+  );
+}
+
+/** Summaries of `wanted` (all data tables when undefined) on an open, prepared connection. */
+export async function summariesOn(
+  client: PgClient,
+  wanted: readonly string[] | undefined,
+  where: string,
+  signal: AbortSignal,
+): Promise<TableSummary[]> {
+  const all = await readDataTables(client);
+  if (wanted !== undefined) assertTablesExist(wanted, all, where);
+  const out: TableSummary[] = [];
+  for (const t of all) {
+    if (wanted !== undefined && !wanted.some((w) => namesTable(w, t))) continue;
+    throwIfAborted(signal);
+    const checksum = await copyOut(client, `COPY ${copyTarget(t)} TO STDOUT`, undefined, signal);
+    out.push({ name: tableName(t), rows: checksum.rows, checksum: checksum.toString() });
+  }
+  return out;
+}
+
+/** Tables with exact row counts and the database size; null when the database does not exist. */
+export async function describePostgres(
+  target: ConnectionTarget,
+  options: EngineCallOptions,
+): Promise<DatabaseDescription | null> {
+  try {
+    return await withClient(target, 'describing', options.signal, async (client) => {
+      const tables = [];
+      for (const t of await readDataTables(client)) {
+        const [row] = await rowsOf<{ n: string }>(
+          client,
+          `SELECT count(*) AS n FROM ONLY ${t.qname}`,
+        );
+        tables.push({ name: tableName(t), rows: Number(row?.n ?? 0) });
+      }
+      const [size] = await rowsOf<{ s: string }>(
+        client,
+        'SELECT pg_database_size(current_database()) AS s',
+      );
+      return {
+        serverVersion: (await serverVersion(client)).text,
+        tables,
+        sizeBytes: Number(size?.s ?? 0),
+      };
+    });
+  } catch (err) {
+    if (isLifeboatError(err, 'DB_NOT_FOUND')) return null;
+    throw err;
+  }
+}
+
+/** Summaries from one snapshot, computed like the dump's (COPY text lines). */
+export async function summarizePostgres(
+  target: ConnectionTarget,
+  tables: readonly string[] | undefined,
+  options: EngineCallOptions,
+): Promise<readonly TableSummary[]> {
+  return withClient(target, 'summarizing', options.signal, async (client) => {
+    await prepareSession(client);
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    try {
+      return await summariesOn(client, tables, `"${target.display}"`, options.signal);
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+    }
+  });
+}

@@ -1,0 +1,330 @@
+import { once } from 'node:events';
+import copyStreams from 'pg-copy-streams';
+import type { ConnectionTarget, RestoreOptions, RestoreResult, TableSummary } from '../engine.js';
+import { LifeboatError, isLifeboatError, messageOf } from '../../errors/index.js';
+import { connect, type PgClient } from './postgres-connect.js';
+import { fromPgError, lower, pgFields } from './postgres-errors.js';
+import { HINT, aborted, copyFailure, failure, truncated } from './postgres-restore-errors.js';
+import { summariesOn } from './postgres-inspect.js';
+import { relDisplay, relKey, subjectOf, userRelName, type RelName } from './postgres-names.js';
+import { dropAll, dropTables, type SavedForeignKey } from './postgres-restore-drop.js';
+import { quoteDb, dropDatabase } from './postgres-scratch.js';
+import { prepareSession } from './postgres-session.js';
+import { PgSplitter, type SplitEvent } from './postgres-splitter.js';
+import { connectMaintenance } from './postgres-connect.js';
+
+/**
+ * Restores a plain SQL dump (lifeboat's, or `pg_dump -Fp`'s with or without `--inserts` and
+ * `--clean --if-exists`) into `target` in one transaction. A full restore first drops the
+ * target's user objects; with `tables`, only those tables are replaced. Any failure — bad SQL,
+ * a truncated dump, an abort, `beforeCommit` throwing — rolls back; a database this restore
+ * created is dropped again.
+ */
+export async function restorePostgres(
+  target: ConnectionTarget,
+  sql: AsyncIterable<Buffer>,
+  options: RestoreOptions,
+): Promise<RestoreResult> {
+  if (options.signal.aborted) throw aborted(target, 0, options.signal);
+  const { client, created } = await openTarget(target, options.signal);
+  let committed = false;
+  try {
+    await prepareSession(client);
+    await client.query('BEGIN');
+    const run = new RestoreRun(client, target, options);
+    await run.execute(sql);
+    const tables = await run.summaries();
+    await options.beforeCommit?.(tables);
+    await client.query('COMMIT').catch((err: unknown) => {
+      throw new LifeboatError(
+        'RESTORE_FAILED',
+        `restore failed at commit: ${lower(messageOf(err))}`,
+        { hint: HINT, cause: err },
+      );
+    });
+    committed = true;
+    return { tables, statements: run.statements };
+  } catch (err) {
+    if (options.signal.aborted && !isLifeboatError(err, 'RESTORE_FAILED'))
+      throw aborted(target, 0, options.signal);
+    throw err;
+  } finally {
+    if (!committed) await client.query('ROLLBACK').catch(() => undefined);
+    await client.end().catch(() => undefined);
+    if (created && !committed)
+      await dropDatabase(target, target.database, new AbortController().signal).catch(
+        () => undefined,
+      );
+  }
+}
+
+/** Connects, creating the database (outside any transaction: PostgreSQL requires it) if missing. */
+async function openTarget(
+  target: ConnectionTarget,
+  signal: AbortSignal,
+): Promise<{ client: PgClient; created: boolean }> {
+  try {
+    return { client: await connect(target, 'restoring', signal), created: false };
+  } catch (err) {
+    if (!isLifeboatError(err, 'DB_NOT_FOUND')) throw err;
+  }
+  const admin = await connectMaintenance(target, 'creating the database for', signal);
+  try {
+    // template0, as pg_dump's documentation asks: template1 may hold objects the dump also creates.
+    await admin.query(
+      `CREATE DATABASE ${quoteDb(target.database)} TEMPLATE template0 ENCODING 'UTF8'`,
+    );
+  } catch (err) {
+    throw fromPgError(err, 'creating the database for', target.display, target.database);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+  return { client: await connect(target, 'restoring', signal), created: true };
+}
+
+/** One restore's state: mode, selection, the COPY in progress, what was touched. */
+class RestoreRun {
+  statements = 0;
+  readonly #client: PgClient;
+  readonly #target: ConnectionTarget;
+  readonly #options: RestoreOptions;
+  readonly #requested: Map<string, RelName> | undefined;
+  readonly #artifact = new Map<string, RelName>();
+  readonly #touched = new Map<string, RelName>();
+  readonly #seqOwner = new Map<string, string>(); // sequence key -> table key
+  readonly #pendingSeq = new Map<string, string[]>(); // statements held until OWNED BY says whose
+  #saved: SavedForeignKey[] = [];
+  #mode: 'replace' | 'data' | undefined;
+  #copy: {
+    stream: ReturnType<typeof copyStreams.from>;
+    done: Promise<void>;
+    line: number;
+    sql: string;
+    statement: number;
+  } | null = null;
+  #bytes = 0;
+  #table: string | undefined;
+
+  constructor(client: PgClient, target: ConnectionTarget, options: RestoreOptions) {
+    this.#client = client;
+    this.#target = target;
+    this.#options = options;
+    this.#requested =
+      options.tables === undefined
+        ? undefined
+        : new Map(options.tables.map((t) => [relKey(userRelName(t)), userRelName(t)]));
+  }
+
+  async execute(sql: AsyncIterable<Buffer>): Promise<void> {
+    const splitter = new PgSplitter();
+    for await (const chunk of sql) {
+      this.#bytes += chunk.length;
+      for (const event of splitter.push(chunk)) await this.#handle(event);
+      this.#progress();
+    }
+    const { events, rest, inCopy } = splitter.end();
+    for (const event of events) await this.#handle(event);
+    if (inCopy || this.#copy !== null) throw truncated('it ends inside the rows of a COPY');
+    if (rest !== null) throw truncated('it ends in the middle of a statement');
+    if (this.#mode === undefined) await this.#decide('replace');
+    const missing = [...(this.#requested?.entries() ?? [])].find(([k]) => !this.#artifact.has(k));
+    if (missing !== undefined) {
+      const available = [...this.#artifact.values()].map(relDisplay);
+      throw new LifeboatError(
+        'TABLE_NOT_FOUND',
+        `table "${relDisplay(missing[1])}" is not in the artifact`,
+        {
+          hint: `tables in the artifact: ${available.length === 0 ? '(none)' : available.join(', ')}`,
+          details: { table: relDisplay(missing[1]), available },
+        },
+      );
+    }
+    for (const fk of this.#saved) await this.#exec(fk.sql, 0);
+  }
+
+  /** Summaries of the tables this restore created or filled, measured before commit. */
+  async summaries(): Promise<TableSummary[]> {
+    await prepareSession(this.#client);
+    const names = [...this.#touched.values()].map((r) => `${r.schema}.${r.name}`);
+    const all = await summariesOn(
+      this.#client,
+      undefined,
+      `"${this.#target.display}"`,
+      this.#options.signal,
+    );
+    const wanted = new Set(names.map((n) => (n.startsWith('public.') ? n.slice(7) : n)));
+    return all.filter((s) => wanted.has(s.name));
+  }
+
+  async #handle(event: SplitEvent): Promise<void> {
+    if (this.#options.signal.aborted)
+      throw aborted(this.#target, this.statements, this.#options.signal);
+    switch (event.kind) {
+      case 'copy-data':
+        if (this.#copy !== null && !this.#stream(event.data))
+          await Promise.race([once(this.#copy.stream, 'drain'), this.#copy.done]);
+        return;
+      case 'copy-end':
+        if (this.#copy !== null) {
+          const copy = this.#copy;
+          this.#copy = null;
+          copy.stream.end();
+          await copy.done;
+        }
+        return;
+      case 'meta':
+        return this.#meta(event.text, event.line);
+      case 'statement':
+        this.statements++;
+        return this.#statement(event.sql, event.line);
+    }
+  }
+
+  #stream(data: Buffer): boolean {
+    return this.#copy === null ? true : this.#copy.stream.write(data);
+  }
+
+  async #meta(text: string, line: number): Promise<void> {
+    const [command, arg] = text.split(/\s+/);
+    if (command === '\\restrict' || command === '\\unrestrict' || command === '\\.') return;
+    if (command === '\\connect' || command === '\\c') {
+      const db = (arg ?? '').replace(/^"(.*)"$/, '$1').replace(/^-reuse-previous=\S+$/, '');
+      if (db === '' || db === '-' || db === this.#target.database) return;
+      throw new LifeboatError(
+        'RESTORE_FAILED',
+        `restore failed at line ${line}: the dump switches to database "${db}"`,
+        {
+          hint: `${HINT}; restore each database of a multi-database dump separately`,
+        },
+      );
+    }
+    throw new LifeboatError(
+      'RESTORE_FAILED',
+      `restore failed at line ${line}: unsupported psql command "${command}"`,
+      { hint: HINT },
+    );
+  }
+
+  async #statement(sql: string, line: number): Promise<void> {
+    const text = sql.trim();
+    if (/^(BEGIN|START\s+TRANSACTION|COMMIT|END)\b\s*;?$/i.test(text)) return; // the restore is one transaction already
+    if (/^ROLLBACK\b/i.test(text))
+      throw truncated('it contains a ROLLBACK: the tool that wrote it hit errors');
+    if (/^(CREATE|DROP|ALTER)\s+DATABASE\b/i.test(text)) {
+      throw new LifeboatError(
+        'RESTORE_FAILED',
+        `restore failed at statement ${this.statements}: the dump creates or changes a database`,
+        {
+          hint: `${HINT}; dump without --create and restore with --to into the database you want`,
+        },
+      );
+    }
+    const subject = subjectOf(text);
+    if (this.#mode === undefined && subject.kind !== 'session') {
+      const data = /^(COPY|INSERT|TRUNCATE|DELETE|SELECT\s+pg_catalog\.setval)\b/i.test(text);
+      await this.#decide(data ? 'data' : 'replace');
+    }
+    if (subject.kind === 'table') {
+      const k = relKey(subject.rel);
+      if (subject.creates || subject.data) this.#artifact.set(k, subject.rel);
+      if (this.#requested !== undefined && !this.#requested.has(k)) return;
+      if (subject.creates || subject.data) this.#touched.set(k, subject.rel);
+      if (subject.data) this.#table = relDisplay(subject.rel);
+    } else if (this.#requested !== undefined) {
+      if (!(await this.#selectiveOther(subject, text, line))) return;
+    }
+    if (this.#mode === 'data' && this.#requested !== undefined && /^TRUNCATE\b/i.test(text)) return;
+    await this.#exec(text, line);
+  }
+
+  /** Whether a statement not about a table runs in a selective restore (sequences, indexes). */
+  async #selectiveOther(
+    subject: ReturnType<typeof subjectOf>,
+    text: string,
+    line: number,
+  ): Promise<boolean> {
+    if (subject.kind === 'session') return true;
+    if (subject.kind === 'index') {
+      const { rows } = await this.#client.query(
+        `SELECT format('%s', i.indrelid::regclass) AS t FROM pg_index i WHERE i.indexrelid = to_regclass($1)`,
+        [`${subject.rel.schema}.${subject.rel.name}`],
+      );
+      return rows.length > 0 && this.#isRequestedRegclass(String((rows[0] as { t: string }).t));
+    }
+    if (subject.kind !== 'sequence') return false;
+    const k = relKey(subject.rel);
+    if (subject.ownedBy !== undefined) {
+      const owner = relKey(subject.ownedBy);
+      if (!this.#requested?.has(owner)) return false;
+      this.#seqOwner.set(k, owner);
+      for (const held of this.#pendingSeq.get(k) ?? []) await this.#exec(held, line);
+      this.#pendingSeq.delete(k);
+      return true;
+    }
+    if (this.#seqOwner.has(k)) return true;
+    this.#pendingSeq.set(k, [...(this.#pendingSeq.get(k) ?? []), text]);
+    return false;
+  }
+
+  #isRequestedRegclass(qname: string): boolean {
+    return [...(this.#requested?.values() ?? [])].some(
+      (r) =>
+        qname === `${r.schema}.${r.name}` ||
+        qname === `"${r.schema}"."${r.name}"` ||
+        (r.schema === 'public' && qname === r.name),
+    );
+  }
+
+  async #decide(mode: 'replace' | 'data'): Promise<void> {
+    this.#mode = mode;
+    if (mode === 'data') {
+      if (this.#requested !== undefined) {
+        const names = [...this.#requested.values()].map((r) => `ONLY ${quoteRel(r)}`).join(', ');
+        await this.#exec(`TRUNCATE TABLE ${names}`, 0);
+      }
+      return;
+    }
+    try {
+      if (this.#requested === undefined) await dropAll(this.#client);
+      else this.#saved = await dropTables(this.#client, [...this.#requested.values()]);
+    } catch (err) {
+      throw failure(`while clearing the target`, err);
+    }
+  }
+
+  async #exec(text: string, line: number): Promise<void> {
+    if (/^COPY\b/i.test(text) && /\bFROM\s+stdin\b/i.test(text)) {
+      const stream = this.#client.query(copyStreams.from(text));
+      const statement = this.statements;
+      const done = new Promise<void>((resolve, reject) => {
+        stream.on('finish', resolve);
+        stream.on('error', (err) => reject(copyFailure(statement, line, err)));
+      });
+      done.catch(() => undefined); // observed at the next write or at the end of the block
+      this.#copy = { stream, done, line, sql: text, statement };
+      return;
+    }
+    try {
+      await this.#client.query(text);
+    } catch (err) {
+      if (this.#options.signal.aborted)
+        throw aborted(this.#target, this.statements, this.#options.signal);
+      const position = Number(pgFields(err).position ?? 0);
+      const at =
+        position > 0 ? line + (text.slice(0, position - 1).match(/\n/g)?.length ?? 0) : line;
+      throw failure(`at statement ${this.statements}`, err, at, text);
+    }
+  }
+
+  #progress(): void {
+    this.#options.onProgress?.({
+      statements: this.statements,
+      bytes: this.#bytes,
+      table: this.#table,
+    });
+  }
+}
+
+function quoteRel(r: RelName): string {
+  return `"${r.schema.replaceAll('"', '""')}"."${r.name.replaceAll('"', '""')}"`;
+}

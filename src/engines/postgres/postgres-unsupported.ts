@@ -1,0 +1,85 @@
+import type { PgClient } from './postgres-connect.js';
+import { rowsOf } from './postgres-connect.js';
+
+/** Schemas that hold no user objects. */
+export const USER_NS = `n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
+
+/** True when the object (catalog `cat`, row alias `x`) belongs to an extension. */
+export const notExtMember = (cat: string, x: string): string =>
+  `NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '${cat}'::regclass AND e.objid = ${x}.oid AND e.deptype = 'e')`;
+
+/**
+ * Object kinds the native schema dump does not reproduce. Each query returns one `name` per
+ * object; any row stops the backup, because an artifact that silently lacks them would restore
+ * into a different database.
+ */
+const CHECKS: readonly (readonly [string, string])[] = [
+  ['large object', `SELECT oid::text AS name FROM pg_largeobject_metadata`],
+  [
+    'event trigger',
+    `SELECT evtname AS name FROM pg_event_trigger x WHERE ${notExtMember('pg_event_trigger', 'x')}`,
+  ],
+  [
+    'rule',
+    `SELECT format('%s on %s', r.rulename, r.ev_class::regclass) AS name FROM pg_rewrite r
+     JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE r.rulename <> '_RETURN' AND ${USER_NS} AND ${notExtMember('pg_class', 'c')}`,
+  ],
+  ['publication', `SELECT pubname AS name FROM pg_publication`],
+  [
+    'foreign table or foreign server',
+    `SELECT srvname AS name FROM pg_foreign_server x WHERE ${notExtMember('pg_foreign_server', 'x')}
+     UNION ALL SELECT c.oid::regclass::text FROM pg_class c WHERE c.relkind = 'f' AND ${notExtMember('pg_class', 'c')}`,
+  ],
+  [
+    'default privileges',
+    `SELECT format('for role %s', pg_get_userbyid(defaclrole)) AS name FROM pg_default_acl`,
+  ],
+  [
+    'typed table, table in another tablespace or with a non-heap access method',
+    `SELECT c.oid::regclass::text AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r','p','m') AND ${USER_NS} AND ${notExtMember('pg_class', 'c')}
+       AND (c.reloftype <> 0 OR c.reltablespace <> 0
+            OR (c.relam <> 0 AND c.relam <> (SELECT oid FROM pg_am WHERE amname = 'heap')))`,
+  ],
+  [
+    'extension with configuration tables',
+    `SELECT extname AS name FROM pg_extension WHERE extconfig IS NOT NULL`,
+  ],
+  [
+    'aggregate, operator, collation, cast, text search object, statistics object or base type',
+    `SELECT p.oid::regprocedure::text AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE p.prokind = 'a' AND ${USER_NS} AND ${notExtMember('pg_proc', 'p')}
+     UNION ALL SELECT o.oid::regoperator::text FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
+       WHERE ${USER_NS} AND ${notExtMember('pg_operator', 'o')}
+     UNION ALL SELECT format('%I.%I', n.nspname, x.collname) FROM pg_collation x JOIN pg_namespace n ON n.oid = x.collnamespace
+       WHERE ${USER_NS} AND ${notExtMember('pg_collation', 'x')}
+     UNION ALL SELECT format('cast %s as %s', format_type(x.castsource, NULL), format_type(x.casttarget, NULL))
+       FROM pg_cast x WHERE x.oid >= 16384 AND NOT EXISTS (SELECT 1 FROM pg_depend d
+         WHERE d.classid = 'pg_cast'::regclass AND d.objid = x.oid AND d.deptype IN ('e', 'i'))
+     UNION ALL SELECT format('%I.%I', n.nspname, x.cfgname) FROM pg_ts_config x JOIN pg_namespace n ON n.oid = x.cfgnamespace
+       WHERE ${USER_NS} AND ${notExtMember('pg_ts_config', 'x')}
+     UNION ALL SELECT format('%I.%I', n.nspname, x.dictname) FROM pg_ts_dict x JOIN pg_namespace n ON n.oid = x.dictnamespace
+       WHERE ${USER_NS} AND ${notExtMember('pg_ts_dict', 'x')}
+     UNION ALL SELECT format('%I.%I', n.nspname, x.stxname) FROM pg_statistic_ext x JOIN pg_namespace n ON n.oid = x.stxnamespace
+       WHERE ${USER_NS}
+     UNION ALL SELECT format('%I.%I', n.nspname, t.typname) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+       WHERE t.typtype IN ('b', 'p') AND t.typelem = 0 AND ${USER_NS} AND ${notExtMember('pg_type', 't')}`,
+  ],
+  [
+    'procedural language',
+    `SELECT lanname AS name FROM pg_language x WHERE x.oid >= 16384 AND ${notExtMember('pg_language', 'x')}`,
+  ],
+  ['security label', `SELECT objoid::text AS name FROM pg_seclabel`],
+];
+
+/** `kind: name` for every object the native dump cannot reproduce (empty when all is fine). */
+export async function unsupportedObjects(client: PgClient): Promise<string[]> {
+  const found: string[] = [];
+  for (const [kind, sql] of CHECKS) {
+    for (const row of await rowsOf<{ name: string }>(client, sql))
+      found.push(`${kind} ${row.name}`);
+  }
+  return found;
+}

@@ -1,0 +1,25 @@
+import type { ResolvedConfig, RetentionConfig } from '../../config/index.js';
+
+/**
+ * The retention policy of one connection's artifacts in one storage: the `retention` of the
+ * plans that back this connection up to this storage (several plans merge, each rule taking
+ * the largest count, so no plan loses what it keeps), else `defaults.retention`, else none —
+ * and no policy keeps everything.
+ */
+export function retentionFor(
+  config: ResolvedConfig,
+  connection: string,
+  storage: string,
+): RetentionConfig | undefined {
+  const fromPlans = Object.values(config.plans)
+    .filter((p) => p.connection === connection && p.to.includes(storage) && p.retention)
+    .map((p) => p.retention as RetentionConfig);
+  if (fromPlans.length === 0) return config.defaults.retention;
+  const merged: Record<string, number> = {};
+  for (const policy of fromPlans) {
+    for (const [rule, count] of Object.entries(policy)) {
+      if (typeof count === 'number') merged[rule] = Math.max(merged[rule] ?? 0, count);
+    }
+  }
+  return merged as RetentionConfig;
+}

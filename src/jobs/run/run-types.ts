@@ -1,0 +1,60 @@
+import type { LifeboatError } from '../../errors/index.js';
+import type { JobContext } from '../context.js';
+import type { PlanSettings } from './plan-settings.js';
+
+/** Why a plan ran. */
+export type RunReason = 'manual' | 'schedule' | 'catch-up';
+
+/** One artifact a plan run produced. */
+export interface PlanArtifact {
+  readonly artifact: string;
+  readonly connection: string;
+  readonly status: 'succeeded' | 'partial';
+  readonly size: number;
+  readonly durationMs: number;
+  readonly destinations: readonly { readonly storage: string; readonly ok: boolean }[];
+  /** Null when the plan does not verify. */
+  readonly verification: { readonly ok: boolean; readonly deep: boolean } | null;
+}
+
+/** What the retention step removed. */
+export interface PruneOutcome {
+  readonly removed: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Applies the plan's retention after a successful backup. The prune job by default
+ * (`prune-step.ts`); callers may pass another (a dry run, a test).
+ */
+export type PruneStep = (
+  ctx: JobContext,
+  plan: PlanSettings,
+  signal: AbortSignal,
+) => Promise<PruneOutcome>;
+
+/** Options of {@link runPlan}. */
+export interface PlanRunOptions {
+  readonly reason?: RunReason;
+  readonly prune?: PruneStep;
+  /** Environment hooks inherit; `process.env` when absent. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Send notifications (default true). */
+  readonly notify?: boolean;
+}
+
+/** How a plan run ended. A plan run never throws for a failed backup: it reports it. */
+export interface PlanRunResult {
+  readonly plan: string;
+  readonly reason: RunReason;
+  readonly status: 'succeeded' | 'partial' | 'failed';
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly artifacts: readonly PlanArtifact[];
+  readonly pruned: PruneOutcome | null;
+  readonly warnings: readonly string[];
+  /** The stage the run failed in (`pre-hooks`, `dump`, `upload`, `verify`, ...). */
+  readonly stage?: string;
+  readonly error?: LifeboatError;
+  readonly notifications: readonly { readonly channel: string; readonly ok: boolean }[];
+}

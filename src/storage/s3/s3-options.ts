@@ -1,0 +1,54 @@
+/** How the SDK adds and checks checksums: recent SDKs default to `when_supported`. */
+export type S3ChecksumMode = 'when_required' | 'when_supported';
+
+/** Configuration of an {@link S3Storage}, in the shape `lifeboat.yaml` resolves to. */
+export interface S3StorageOptions {
+  readonly name: string;
+  readonly bucket: string;
+  /** Key prefix every object lives under (`app/`); a missing trailing slash is added. */
+  readonly prefix?: string;
+  /** Region; for a custom endpoint `us-east-1` when unset, else the SDK's chain decides. */
+  readonly region?: string;
+  /** A custom endpoint (`https://s3.eu-central-003.backblazeb2.com`, MinIO, R2, Ceph). */
+  readonly endpoint?: string;
+  /** Bucket in the path instead of the host name; on by default for custom endpoints. */
+  readonly forcePathStyle?: boolean;
+  /** `STANDARD_IA`, `GLACIER_IR`, …; sent as is. */
+  readonly storageClass?: string;
+  /** `AES256` or `aws:kms`; sent as is. */
+  readonly serverSideEncryption?: string;
+  /** Static credentials; without them the SDK's default chain (environment, profile, role). */
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  readonly sessionToken?: string;
+  /**
+   * `when_required` (the default for custom endpoints) sends no CRC trailers and checks no
+   * response checksums unless an operation demands it: many S3-compatible servers reject or
+   * mangle the aws-chunked uploads that `when_supported` (the SDK default) produces.
+   */
+  readonly checksum?: S3ChecksumMode;
+  /** Attempts per request, first included; the SDK backs off adaptively between them. */
+  readonly maxAttempts?: number;
+  /** Bytes per multipart part (at least 5 MiB); memory is about `partSize × (queueSize + 1)`. */
+  readonly partSize?: number;
+  /** Parts uploaded at the same time. */
+  readonly queueSize?: number;
+  /** A connection that sends or receives nothing for this long fails (and is retried). */
+  readonly socketTimeoutMs?: number;
+  readonly connectTimeoutMs?: number;
+  /** Page size of listings (S3 caps it at 1000); smaller only to test pagination. */
+  readonly maxKeys?: number;
+}
+
+/** 16 MiB parts allow objects up to ~156 GiB (10,000 parts) at ~80 MiB of buffers. */
+export const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
+export const DEFAULT_QUEUE_SIZE = 4;
+export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_SOCKET_TIMEOUT_MS = 120_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** `app` and `app/` both mean "under app/"; an empty prefix means the bucket root. */
+export function normalizePrefix(prefix: string | undefined): string {
+  const trimmed = (prefix ?? '').replace(/^\/+/, '');
+  return trimmed === '' || trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+}

@@ -1,0 +1,103 @@
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lifeboat, tempDir } from '../support/cli.js';
+import { makeAppDb } from '../support/fixture-db.js';
+import { startS3Server, type TestS3Server } from '../support/s3-server.js';
+import { sqliteDump } from '../support/sqlite-cli.js';
+
+/** lifeboat.yaml with a local storage and an S3 one on the test server. */
+function writeConfig(dir: string, endpoint: string, bucket: string): void {
+  writeFileSync(
+    join(dir, 'lifeboat.yaml'),
+    [
+      'storage:',
+      '  local: { type: local, path: ./backups }',
+      '  offsite:',
+      '    type: s3',
+      `    bucket: ${bucket}`,
+      '    prefix: app/',
+      `    endpoint: "${endpoint}"`,
+      '    access_key_id: S3RVER',
+      '    secret_access_key: S3RVER',
+      '    max_attempts: 2',
+      'defaults: { storage: [local] }',
+      '',
+    ].join('\n'),
+  );
+}
+
+describe('off-site backups to S3 through the CLI', () => {
+  let server: TestS3Server;
+  beforeAll(async () => {
+    server = await startS3Server();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('backs up to local and offsite, and restores from the bucket alone (DR)', async () => {
+    const dir = tempDir();
+    const source = makeAppDb(dir);
+    writeConfig(dir, server.endpoint, server.bucket);
+    const backup = await lifeboat(
+      ['backup', 'sqlite:./app.db', '--to', 'local,offsite', '--json'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(backup.stderr).not.toContain('error:');
+    expect(backup.code).toBe(0);
+    const out = JSON.parse(backup.stdout) as { artifact: string; status: string };
+    expect(out.status).toBe('succeeded');
+
+    const list = await lifeboat(['list', '--storage', 'offsite', '--json'], { cwd: dir });
+    expect(list.code).toBe(0);
+    const listed = JSON.parse(list.stdout) as { artifacts: { artifact: string }[] };
+    expect(listed.artifacts.map((a) => a.artifact)).toEqual([out.artifact]);
+
+    // A new machine: no catalog, no local storage; only lifeboat.yaml and the bucket.
+    rmSync(join(dir, 'backups'), { recursive: true, force: true });
+    rmSync(join(dir, '.lifeboat'), { recursive: true, force: true });
+    const relisted = await lifeboat(['list', '--storage', 'offsite', '--json'], { cwd: dir });
+    expect(relisted.code).toBe(0);
+    expect(
+      (JSON.parse(relisted.stdout) as { artifacts: { artifact: string }[] }).artifacts.map(
+        (a) => a.artifact,
+      ),
+    ).toEqual([out.artifact]);
+    const restore = await lifeboat(
+      ['restore', out.artifact, '--to', 'sqlite:./restored.db', '--force'],
+      { cwd: dir },
+    );
+    expect(restore.stderr).not.toContain('error:');
+    expect(restore.code).toBe(0);
+    expect(sqliteDump(join(dir, 'restored.db'))).toBe(sqliteDump(source));
+  });
+
+  it('keeps the local artifact and reports partial when the S3 server is down', async () => {
+    const dir = tempDir();
+    makeAppDb(dir);
+    const down = await startS3Server();
+    const endpoint = down.endpoint;
+    await down.stop();
+    writeConfig(dir, endpoint, 'lifeboat-test');
+    const backup = await lifeboat(
+      ['backup', 'sqlite:./app.db', '--to', 'local,offsite', '--json'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(backup.code, backup.stderr).toBe(1);
+    const out = JSON.parse(backup.stdout) as {
+      artifact: string;
+      status: string;
+      destinations: { storage: string; ok: boolean }[];
+    };
+    expect(out.status).toBe('partial');
+    expect(out.destinations.find((d) => d.storage === 'offsite')?.ok).toBe(false);
+    expect(out.destinations.find((d) => d.storage === 'local')?.ok).toBe(true);
+    expect(existsSync(join(dir, 'backups', out.artifact))).toBe(true);
+    expect(readdirSync(join(dir, 'backups'))).toContain(`${out.artifact}.manifest.json`);
+  });
+});
