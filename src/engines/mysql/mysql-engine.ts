@@ -2,6 +2,7 @@ import type { Engine } from '../engine.js';
 import { sniffMysqlDump } from './mysql-dump-text.js';
 import { describeMysql, summarizeMysql } from './mysql-inspect.js';
 import { mysqlMaintenance } from './mysql-maintenance.js';
+import { listMysqlDatabases } from './mysql-databases.js';
 import { restoreMysql } from './mysql-restorer.js';
 import { cleanupMysqlScratch, createMysqlScratch } from './mysql-scratch.js';
 import { openMysqlDump } from './mysql-snapshot.js';
@@ -32,4 +33,5 @@ export const mysqlEngine = {
   cleanupStaleScratch: cleanupMysqlScratch,
   sniff: sniffMysqlDump,
   maintenance: mysqlMaintenance,
+  listDatabases: listMysqlDatabases,
 } as const satisfies Engine;

@@ -3,6 +3,7 @@ import { cleanupPostgresScratch, createPostgresScratch } from './postgres-scratc
 import { describePostgres, summarizePostgres } from './postgres-inspect.js';
 import { openPostgresDump, sniffPostgresDump } from './postgres-dumper.js';
 import { postgresMaintenance } from './postgres-maintenance.js';
+import { listPostgresDatabases } from './postgres-databases.js';
 import { restorePostgres } from './postgres-restorer.js';
 import { parsePostgresUrl } from './postgres-url.js';
 
@@ -29,4 +30,5 @@ export const postgresEngine = {
   cleanupStaleScratch: cleanupPostgresScratch,
   sniff: sniffPostgresDump,
   maintenance: postgresMaintenance,
+  listDatabases: listPostgresDatabases,
 } as const satisfies Engine;
