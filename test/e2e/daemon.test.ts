@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { collect, lifeboat, startLifeboat, tempDir } from '../support/cli.js';
-import { makeAppDb } from '../support/fixture-db.js';
+import { createDb, dropDb, pgExec, pgUrl } from '../support/postgres-db.js';
 
 interface LogLine {
   readonly level: string;
@@ -44,13 +44,18 @@ async function until<T>(
 describe('lifeboat daemon', () => {
   it('runs plans on schedule, stops cleanly on SIGTERM mid-backup, and status goes stale', async () => {
     const dir = tempDir();
-    makeAppDb(dir);
+    // The quick plan backs up a real PostgreSQL database; the bulk one a big SQLite file.
+    const pg = await createDb();
+    await pgExec(
+      pg,
+      'CREATE TABLE orders (id int PRIMARY KEY, total numeric); INSERT INTO orders SELECT g, g * 1.5 FROM generate_series(1, 500) g;',
+    );
     makeBigDb(dir);
     writeFileSync(
       join(dir, 'lifeboat.yaml'),
       [
         'connections:',
-        '  app: { url: "sqlite:./app.db" }',
+        `  app: { url: "${pgUrl(pg)}" }`,
         '  big: { url: "sqlite:./big.db" }',
         'storage: { local: { type: local, path: ./backups } }',
         'plans:',
@@ -128,5 +133,6 @@ describe('lifeboat daemon', () => {
       15_000,
     );
     expect(stale.code).toBe(22);
+    await dropDb(pg);
   });
 });
