@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what the test suite talks to, on a fresh Debian machine, when it is
 # missing or stopped: the sqlite3 CLI, PostgreSQL (127.0.0.1:5432, trust auth, user postgres),
-# MariaDB (127.0.0.1:3306, root without password), and the CLIs the tests use as oracles.
+# MariaDB (127.0.0.1:3306, root without password), the CLIs the tests use as oracles, and the
+# unprivileged user that runs the extra PostgreSQL majors of the cross-version tests.
 # Idempotent and quiet when everything is there. Run as root (or with sudo available).
 set -euo pipefail
 source "$(dirname "$0")/apt-install.sh"
@@ -19,6 +20,12 @@ command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(maria
 apt_install "${need[@]}"
 
 sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+
+# The PostgreSQL servers the cross-version tests start from npm packages refuse to run as root:
+# as root, the tests run them as this unprivileged system user (test/support/pg-servers.ts).
+if [ "$(id -u)" = 0 ] && ! id lifeboat-test >/dev/null 2>&1; then
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin lifeboat-test
+fi
 
 # PostgreSQL: the first cluster, listening on 127.0.0.1 with trust auth for local tests.
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then

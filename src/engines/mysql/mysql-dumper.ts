@@ -1,6 +1,6 @@
 import type { DumpScope, DumpSession, DumpWriter, TableInfo, TableSummary } from '../engine.js';
 import { LifeboatError, throwIfAborted } from '../../errors/index.js';
-import { OutBuffer } from './mysql-out-buffer.js';
+import { OutBuffer } from '../shared/out-buffer.js';
 import { CHECKSUM_ALGORITHM, TableChecksum } from './mysql-checksum.js';
 import { quoteIdent, type MysqlSession } from './mysql-connect.js';
 import {

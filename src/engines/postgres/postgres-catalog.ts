@@ -1,5 +1,5 @@
 import type { PgClient } from './postgres-connect.js';
-import { rowsOf } from './postgres-connect.js';
+import { rowsOf, serverVersion } from './postgres-connect.js';
 import { aclJson, type AclEntry } from './postgres-acl.js';
 import { USER_NS, notExtMember } from './postgres-unsupported.js';
 
@@ -81,7 +81,13 @@ const COLLATION = (coll: string, typ: string): string =>
        AND ${coll} <> (SELECT typcollation FROM pg_type WHERE oid = ${typ}))`;
 
 /** User-defined enum, domain, composite and range types. */
-export function readTypes(c: PgClient): Promise<TypeRow[]> {
+export async function readTypes(c: PgClient): Promise<TypeRow[]> {
+  // Multirange types arrived in PostgreSQL 14: older servers have no pg_range.rngmultitypid.
+  const multirange =
+    (await serverVersion(c)).num >= 140000
+      ? `(SELECT format('%I.%I', mn.nspname, mt.typname) FROM pg_type mt
+           JOIN pg_namespace mn ON mn.oid = mt.typnamespace WHERE mt.oid = r.rngmultitypid)`
+      : 'NULL';
   return rowsOf(
     c,
     `SELECT t.oid, format('%I.%I', n.nspname, t.typname) AS qname, t.typtype, ${OWNER('t.typowner')} AS owner,
@@ -99,8 +105,7 @@ export function readTypes(c: PgClient): Promise<TypeRow[]> {
           'collation', ${COLLATION('r.rngcollation', 'r.rngsubtype')},
           'canonical', NULLIF(r.rngcanonical, 0)::regproc::text,
           'subdiff', NULLIF(r.rngsubdiff, 0)::regproc::text,
-          'multirange', (SELECT format('%I.%I', mn.nspname, mt.typname) FROM pg_type mt
-                         JOIN pg_namespace mn ON mn.oid = mt.typnamespace WHERE mt.oid = r.rngmultitypid))
+          'multirange', ${multirange})
         FROM pg_range r WHERE r.rngtypid = t.oid) AS range,
        (SELECT json_agg(json_build_object('name', quote_ident(a.attname), 'type', format_type(a.atttypid, a.atttypmod),
           'collation', ${COLLATION('a.attcollation', 'a.atttypid')}) ORDER BY a.attnum)
@@ -197,6 +202,8 @@ export interface ColumnRow {
   name: string;
   type: string;
   notnull: boolean;
+  /** The NOT NULL constraint's name where PostgreSQL 18+ keeps one other than the default. */
+  notnullName: string | null;
   local: boolean;
   default: string | null;
   defaultUsesSequence: boolean;
@@ -232,7 +239,13 @@ export interface TableRow {
 }
 
 /** Tables with their columns and CHECK constraints. */
-export function readTables(c: PgClient): Promise<TableRow[]> {
+export async function readTables(c: PgClient): Promise<TableRow[]> {
+  // PostgreSQL 18 keeps NOT NULL as named pg_constraint rows: keep a name that is not the default.
+  const notnullName =
+    (await serverVersion(c)).num >= 180000
+      ? `(SELECT quote_ident(nn.conname) FROM pg_constraint nn WHERE nn.conrelid = c.oid AND nn.contype = 'n'
+           AND nn.conkey = ARRAY[a.attnum] AND nn.conname <> format('%s_%s_not_null', c.relname, a.attname))`
+      : 'NULL';
   return rowsOf(
     c,
     `SELECT c.oid, n.nspname AS schema, c.relname AS name, format('%I.%I', n.nspname, c.relname) AS qname,
@@ -246,7 +259,7 @@ export function readTables(c: PgClient): Promise<TableRow[]> {
           JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
           WHERE i.inhrelid = c.oid) AS parents,
        (SELECT json_agg(json_build_object('name', quote_ident(a.attname), 'type', format_type(a.atttypid, a.atttypmod),
-          'notnull', a.attnotnull, 'local', a.attislocal,
+          'notnull', a.attnotnull, 'notnullName', ${notnullName}, 'local', a.attislocal,
           'default', CASE WHEN a.atthasdef THEN pg_get_expr(d.adbin, d.adrelid) END,
           'defaultUsesSequence', EXISTS (SELECT 1 FROM pg_depend dd JOIN pg_class sc ON sc.oid = dd.refobjid
              WHERE dd.classid = 'pg_attrdef'::regclass AND dd.objid = d.oid AND sc.relkind = 'S'),

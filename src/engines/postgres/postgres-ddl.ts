@@ -127,13 +127,16 @@ export function sequenceDdl(s: SequenceRow, o: OwnershipOptions): string[] {
 function columnDdl(c: ColumnRow): string {
   let d = `    ${c.name} ${c.type}`;
   if (c.collation !== null) d += ` COLLATE ${c.collation}`;
+  // 's' stored; 'v' virtual (PostgreSQL 18+), whose expression is a default-like pg_attrdef row too.
   if (c.generated === 's') d += ` GENERATED ALWAYS AS (${c.default ?? ''}) STORED`;
+  else if (c.generated === 'v') d += ` GENERATED ALWAYS AS (${c.default ?? ''}) VIRTUAL`;
   else if (c.default !== null && !c.defaultUsesSequence) d += ` DEFAULT ${c.default}`;
   if (c.identity !== '' && c.identitySeq !== null) {
     const s = c.identitySeq;
     d += ` GENERATED ${c.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY (SEQUENCE NAME ${s.qname} ${sequenceOptions(s)})`;
   }
-  if (c.notnull) d += ' NOT NULL';
+  if (c.notnull)
+    d += c.notnullName === null ? ' NOT NULL' : ` CONSTRAINT ${c.notnullName} NOT NULL`;
   return d;
 }
 
@@ -173,7 +176,7 @@ export function tableDdl(t: TableRow, o: OwnershipOptions): string[] {
 /** What follows all tables: sequence ownership and the defaults that call nextval(). */
 export function tableTailDdl(t: TableRow): string[] {
   return t.columns
-    .filter((c) => c.default !== null && c.defaultUsesSequence && c.generated !== 's')
+    .filter((c) => c.default !== null && c.defaultUsesSequence && c.generated === '')
     .map((c) => `ALTER TABLE ONLY ${t.qname} ALTER COLUMN ${c.name} SET DEFAULT ${c.default};`);
 }
 

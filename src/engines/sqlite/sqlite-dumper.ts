@@ -14,7 +14,7 @@ import {
   type SchemaEntry,
 } from './sqlite-schema.js';
 import { nameKey } from './sqlite-selection.js';
-import { OutBuffer } from './sqlite-out-buffer.js';
+import { OutBuffer } from '../shared/out-buffer.js';
 
 /** First line of every lifeboat SQLite dump; {@link sniffSqliteDump} looks for it. */
 export const DUMP_MARK = '-- lifeboat sqlite dump';
