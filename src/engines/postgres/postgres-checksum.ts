@@ -1,12 +1,7 @@
-import * as crypto from 'node:crypto';
+import { sha256Head } from './postgres-sha256.js';
 
 /** Name and version of the checksum; bump the version if the encoding below ever changes. */
 export const CHECKSUM_ALGORITHM = 'lifeboat-postgres-v1';
-
-const sha256: (data: Buffer) => Buffer =
-  typeof crypto.hash === 'function'
-    ? (data) => crypto.hash('sha256', data, 'buffer')
-    : (data) => crypto.createHash('sha256').update(data).digest();
 
 /**
  * Order-independent checksum of a table's rows (`lifeboat-postgres-v1`): each row is taken as
@@ -20,13 +15,21 @@ export class CopyChecksum {
   rows = 0;
   readonly #limbs = [0, 0, 0, 0];
 
+  readonly #head = [0, 0, 0, 0];
+
   /** Adds one row: a COPY line without its newline. */
-  addLine(line: Buffer): void {
-    const digest = sha256(line);
+  addLine(line: Uint8Array): void {
+    this.addRange(line, 0, line.length);
+  }
+
+  /** Adds one row: the COPY line `data[start..end)`, without its newline. */
+  addRange(data: Uint8Array, start: number, end: number): void {
+    const head = this.#head;
+    sha256Head(data, start, end, head);
     const limbs = this.#limbs;
     let carry = 0;
     for (let i = 3; i >= 0; i--) {
-      const sum = (limbs[i] ?? 0) + digest.readUInt32BE(4 * i) + carry;
+      const sum = (limbs[i] ?? 0) + (head[i] ?? 0) + carry;
       limbs[i] = sum >>> 0;
       carry = sum > 0xffffffff ? 1 : 0;
     }
@@ -48,6 +51,14 @@ export class LineSplitter {
 
   /** Calls `onLine` for every complete line in `chunk`. */
   push(chunk: Buffer, onLine: (line: Buffer) => void): void {
+    this.pushRanges(chunk, (data, start, end) => onLine(data.subarray(start, end)));
+  }
+
+  /**
+   * Calls `onRange(data, start, end)` for every complete line, without making a Buffer per
+   * line; `data` is `chunk`, or the carried-over row joined with it.
+   */
+  pushRanges(chunk: Buffer, onRange: (data: Buffer, start: number, end: number) => void): void {
     let data = chunk;
     if (this.#carry !== null) {
       data = Buffer.concat([this.#carry, chunk]);
@@ -57,7 +68,7 @@ export class LineSplitter {
     for (;;) {
       const nl = data.indexOf(10, start);
       if (nl < 0) break;
-      onLine(data.subarray(start, nl));
+      onRange(data, start, nl);
       start = nl + 1;
     }
     if (start < data.length) this.#carry = Buffer.from(data.subarray(start));

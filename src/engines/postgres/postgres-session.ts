@@ -37,11 +37,12 @@ export async function copyOut(
   const lines = new LineSplitter();
   const decoder = new StringDecoder('utf8');
   const stream = client.query(copyStreams.to(copySql));
-  const addLine = (line: Buffer): void => checksum.addLine(line);
+  const addRange = (data: Buffer, start: number, end: number): void =>
+    checksum.addRange(data, start, end);
   let parts: string[] = [];
   let size = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    lines.push(chunk, addLine);
+    lines.pushRanges(chunk, addRange);
     if (out === undefined) continue;
     const text = decoder.write(chunk);
     parts.push(text);
