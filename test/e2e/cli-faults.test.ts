@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -17,6 +17,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cleanEnv, collect, lifeboat, startLifeboat, tempDir } from '../support/cli.js';
 import { makeAppDb } from '../support/fixture-db.js';
 import { sqlite3, sqliteDump } from '../support/sqlite-cli.js';
+
+/** Resolves when a started backup prints that it is dumping (it holds the lock then), or exits. */
+function dumpStarted(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.stderr?.on('data', (d: Buffer | string) => {
+      if (d.toString().includes('backing up')) resolve();
+    });
+    child.on('close', () => resolve());
+  });
+}
 
 /** Files in a directory; none when a killed run never created it. */
 const filesIn = (path: string): string[] => (existsSync(path) ? readdirSync(path) : []);
@@ -153,12 +163,7 @@ describe('interrupted and concurrent backups', () => {
       });
       const done = collect(child);
       if (delayMs !== null) {
-        await new Promise<void>((resolve) => {
-          child.stderr?.on('data', (d: Buffer) => {
-            if (d.toString().includes('backing up')) resolve();
-          });
-          child.on('close', () => resolve());
-        });
+        await dumpStarted(child);
         await sleep(delayMs);
       }
       child.kill('SIGKILL');
@@ -184,9 +189,13 @@ describe('interrupted and concurrent backups', () => {
   });
 
   it('a second backup of the same connection fails clearly while the first runs, or waits with --wait', async () => {
-    const first = startLifeboat(['backup', 'sqlite:./app.db', '--compress', 'gzip'], { cwd: dir });
+    const first = startLifeboat(
+      ['backup', 'sqlite:./app.db', '--compress', 'gzip', '--compress-level', '9'],
+      { cwd: dir },
+    );
     const firstDone = collect(first);
-    await sleep(300);
+    // Only once the first holds the lock and is dumping (start-up is slow on a loaded machine).
+    await dumpStarted(first);
     const second = await lifeboat(['backup', 'sqlite:./app.db'], { cwd: dir });
     const waiting = await lifeboat(['backup', 'sqlite:./app.db', '--wait', '--json'], { cwd: dir });
     const firstResult = await firstDone;
