@@ -61,9 +61,14 @@ export interface DumpScope {
   readonly options?: Readonly<Record<string, string | boolean>>;
 }
 
-/** Where a dumper writes SQL text. The promise resolves when the pipeline can take more. */
+/**
+ * Where a dumper writes SQL text. The promise resolves when the pipeline can take more.
+ * A Buffer holds UTF-8 bytes and goes through as is (a dumper that reads the text as bytes,
+ * like PostgreSQL's COPY, need not decode it); a chunk may end inside a UTF-8 sequence as long
+ * as the next one completes it. The writer may keep the Buffer: do not reuse it.
+ */
 export interface DumpWriter {
-  write(text: string): Promise<void>;
+  write(text: string | Buffer): Promise<void>;
 }
 
 /**

@@ -46,33 +46,49 @@ export interface BackupPipeline {
  * size(artifact).
  * Nothing holds the whole dump: memory is bounded by the compressor's window. When any stage,
  * the producer or the consumer fails, every stage is destroyed with that same error.
+ *
+ * With compression `none` and no encryption the artifact bytes are the content bytes, so the
+ * artifact's SHA-256 is the content's (one hash of the dump, not two); the artifact is still
+ * counted by its own size stage, which also says when the artifact is complete. The stage
+ * results keep their shape: the artifact's sha256 entry is there, with the content's value.
  */
 export function buildBackupPipeline(options: BackupPipelineOptions): BackupPipeline {
   const codec = codecFor(options.compression);
   const contentSha = new Sha256Stage('content');
   const contentSize = new SizeStage('content');
   const compressor = codec.createCompressor(options);
-  const artifactSha = new Sha256Stage('artifact');
+  const identity = codec.name === 'none' && options.encryption === undefined;
+  const artifactSha = identity ? undefined : new Sha256Stage('artifact');
   const artifactSize = new SizeStage('artifact');
   const encrypt = options.encryption ? [new AgeEncryptStage(options.encryption)] : [];
-  const stages: readonly Stage[] = [
+  const chain: readonly Stage[] = [
     contentSha,
     contentSize,
     compressor,
     ...encrypt,
-    artifactSha,
+    ...(artifactSha ? [artifactSha] : []),
     artifactSize,
   ];
-  const linked = linkStreams([contentSha, ...stages.slice(1)], { signal: options.signal });
+  const artifactSha256 = (): string => (artifactSha ?? contentSha).sha256;
+  const linked = linkStreams([contentSha, ...chain.slice(1)], { signal: options.signal });
   return {
     input: contentSha,
     output: linked.output,
     codec,
-    results: () => stages.map((stage) => stage.result()),
+    results: () => {
+      const results = chain.map((stage) => stage.result());
+      if (artifactSha === undefined)
+        results.splice(results.length - 1, 0, {
+          stage: 'sha256',
+          of: 'artifact',
+          sha256: artifactSha256(),
+        });
+      return results;
+    },
     contentHash: () => ({ size: contentSize.bytes, sha256: contentSha.sha256 }),
     artifactHash: () => {
       if (!artifactSize.complete) throw shortArtifact(artifactSize.bytes);
-      return { size: artifactSize.bytes, sha256: artifactSha.sha256 };
+      return { size: artifactSize.bytes, sha256: artifactSha256() };
     },
     done: linked.done,
   };

@@ -29,10 +29,18 @@ export interface ZstdOptions {
 export const ZSTD_DEFAULT_LEVEL = 3;
 
 /**
+ * Input bytes per multi-threaded job. libzstd's default is four windows (8 MiB at level 3),
+ * and it keeps input and output buffers for a few jobs per worker: ~60 MiB of a backup's peak
+ * RSS at 2 workers. 2 MiB jobs (with libzstd's usual overlap between jobs) cost about 30 MiB
+ * less, with the same speed and a ratio within a fraction of a percent.
+ */
+const ZSTD_JOB_SIZE = 2 << 20;
+
+/**
  * A streaming zstd compressor stage (zstd-napi's `CompressStream`, libzstd's
  * `ZSTD_compressStream2`). With workers, libzstd compresses jobs of a few MiB on its own
  * threads while the dump continues on the main one; memory is bounded by
- * `workers × job size`, not by the input.
+ * `workers × job size` ({@link ZSTD_JOB_SIZE}), not by the input.
  */
 export function createZstdCompressor(options: ZstdOptions = {}): Stage {
   const level = options.level ?? ZSTD_DEFAULT_LEVEL;
@@ -40,6 +48,7 @@ export function createZstdCompressor(options: ZstdOptions = {}): Stage {
   const stream = new (zstd().CompressStream)({
     compressionLevel: level,
     nbWorkers: workers,
+    ...(workers > 0 ? { jobSize: ZSTD_JOB_SIZE } : {}),
     checksumFlag: true,
   }) as unknown as Transform & Stage;
   stream.result = (): StageResult => ({ stage: 'zstd', of: 'artifact', level, workers });

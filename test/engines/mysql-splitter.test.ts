@@ -44,4 +44,25 @@ describe('mysql splitter', () => {
   test('a dump ending in whitespace or comments leaves nothing', () => {
     expect(split('SELECT 1;\n-- end\n', 4)).toEqual({ statements: ['SELECT 1'], rest: null });
   });
+
+  test.each([1, 5, 13, 4096])(
+    'skips string bodies and row values in bulk, whatever the chunk size (%i)',
+    (size) => {
+      const row = `(1,'x\\\\y\\'z;"',"a\\"b;'",0x00ff,NULL,-1.5e10)`;
+      const sql = [
+        `INSERT INTO t VALUES ${Array.from({ length: 50 }, () => row).join(',')};`,
+        'DELIMITER $$',
+        "CREATE PROCEDURE p() BEGIN SELECT '$$;'; SELECT 1; END $$",
+        'DELIMITER ;',
+        'SELECT `a$$b`;',
+      ].join('\n');
+      const { statements, rest } = split(sql, size);
+      expect(statements).toEqual([
+        `INSERT INTO t VALUES ${Array.from({ length: 50 }, () => row).join(',')}`,
+        "CREATE PROCEDURE p() BEGIN SELECT '$$;'; SELECT 1; END",
+        'SELECT `a$$b`',
+      ]);
+      expect(rest).toBeNull();
+    },
+  );
 });

@@ -79,8 +79,17 @@ describe('backup pipeline into storage', () => {
     const storage = new MemoryStorage({ name: 'm' });
     const text = sqlText(100_000);
     const { p } = await backUp(storage, 'a.sql', text, 'none');
-    expect(p.results()[2]).toEqual({ stage: 'none', of: 'artifact' });
-    expect(p.artifactHash()).toEqual(p.contentHash());
+    const content = { size: text.length, sha256: sha256sum(Buffer.from(text)) };
+    expect(p.contentHash()).toEqual(content);
+    expect(p.artifactHash()).toEqual(content);
+    // The artifact is hashed once (it is the content), yet the manifest keeps every entry.
+    expect(p.results()).toEqual([
+      { stage: 'sha256', of: 'content', sha256: content.sha256 },
+      { stage: 'size', of: 'content', bytes: content.size },
+      { stage: 'none', of: 'artifact' },
+      { stage: 'sha256', of: 'artifact', sha256: content.sha256 },
+      { stage: 'size', of: 'artifact', bytes: content.size },
+    ]);
     expect((await readAll(await storage.get('a.sql'))).toString()).toBe(text);
     const reader = await openArtifactReader(storage, 'a.sql', {
       compression: 'none',

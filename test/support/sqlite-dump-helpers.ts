@@ -23,8 +23,8 @@ export interface DumpToStringOptions {
   readonly signal?: AbortSignal;
   /** Called before each write resolves: a slow pipeline for snapshot tests. */
   readonly delayMs?: number;
-  /** Called once per write, after the text was taken. */
-  readonly onWrite?: (text: string) => void | Promise<void>;
+  /** Called once per write, after the text (or a Buffer of UTF-8 bytes) was taken. */
+  readonly onWrite?: (text: string | Buffer) => void | Promise<void>;
 }
 
 /**
@@ -38,10 +38,11 @@ export async function dumpToString(
   scope: DumpScope = FULL,
   options: DumpToStringOptions = {},
 ): Promise<DumpedText> {
-  const parts: string[] = [];
+  // Buffers are UTF-8 bytes that may end inside a character: decode everything at the end.
+  const parts: Buffer[] = [];
   const out: DumpWriter = {
     write: async (text) => {
-      parts.push(text);
+      parts.push(typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text));
       await options.onWrite?.(text);
       if (options.delayMs !== undefined) await new Promise((r) => setTimeout(r, options.delayMs));
     },
@@ -61,7 +62,7 @@ export async function dumpToString(
     await session.close();
   }
   return {
-    sql: parts.join(''),
+    sql: Buffer.concat(parts).toString('utf8'),
     tables,
     checksumAlgorithm: session.checksumAlgorithm,
     serverVersion: session.serverVersion,

@@ -10,12 +10,9 @@ import {
   placeholderViewText,
   tableText,
 } from './mysql-dump-text.js';
-import { valueLiteral } from './mysql-literals.js';
+import { InsertEncoder, STATEMENT_CHARS } from './mysql-insert-encoder.js';
 import { showCreateTable, type BaseTable, type SchemaObject } from './mysql-objects.js';
-import { openRows } from './mysql-rows.js';
-
-/** Statements grow to about this many UTF-16 units: far below the default max_allowed_packet. */
-const STATEMENT_CHARS = 1 << 20;
+import { rowQuery } from './mysql-rows.js';
 
 /** What `openMysqlDump` read before handing the snapshot to the session. */
 export interface MysqlDumpPlan {
@@ -91,41 +88,39 @@ export class MysqlDumpSession implements DumpSession {
     const checksum = new TableChecksum();
     if (!scope.data) return { name: table.name, rows: 0, checksum: checksum.toString() };
     throwIfAborted(signal);
-    const buf = new OutBuffer(out);
     const ident = quoteIdent(table.name);
-    // Without the schema the restore fills existing tables, so say that their rows are replaced.
-    if (!scope.schema) buf.add(`DELETE FROM ${ident};\n`);
-    const { columns, rows } = await openRows(session, database, table.name);
-    const kinds = columns.map((c) => c.kind);
+    const { columns, sql } = await rowQuery(session, database, table.name);
     const prefix = `INSERT INTO ${ident} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) VALUES `;
+    const encoder = new InsertEncoder(
+      prefix,
+      columns.map((c) => c.kind),
+    );
+    // Without the schema the restore fills existing tables, so say that their rows are replaced.
+    if (!scope.schema) encoder.addText(`DELETE FROM ${ident};\n`);
     const empty: (Buffer | null)[] = [];
-    let statement = '';
-    try {
-      for await (const raw of rows) {
-        const values = columns.length === 0 ? empty : (raw as (Buffer | null)[]);
-        checksum.addRow(values);
-        let tuple = '(';
-        for (let i = 0; i < values.length; i++) {
-          tuple += (i === 0 ? '' : ',') + valueLiteral(values[i] ?? null, kinds[i] ?? 'string');
-        }
-        tuple += ')';
-        statement = statement === '' ? prefix + tuple : `${statement},${tuple}`;
-        if (statement.length >= STATEMENT_CHARS) {
-          buf.add(`${statement};\n`);
-          statement = '';
-        }
-        if (buf.full) {
-          await buf.flush();
-          onRows(checksum.rows);
-          throwIfAborted(signal);
-        }
+    let reported = 0;
+    const flush = async (): Promise<void> => {
+      reported += encoder.size;
+      await out.write(encoder.take());
+      // Progress about once per MiB written, as often as whole statements used to go out.
+      if (reported >= STATEMENT_CHARS) {
+        reported = 0;
+        onRows(checksum.rows);
       }
+      throwIfAborted(signal);
+    };
+    try {
+      await session.eachRaw(sql, (raw) => {
+        const values = columns.length === 0 ? empty : raw;
+        checksum.addRow(values);
+        encoder.addRow(values);
+        return encoder.full ? flush() : undefined;
+      });
     } catch (err) {
-      rows.destroy();
       throw session.mapError(err, `reading table "${table.name}" of`);
     }
-    if (statement !== '') buf.add(`${statement};\n`);
-    await buf.flush();
+    encoder.end();
+    if (encoder.size > 0) await out.write(encoder.take());
     onRows(checksum.rows);
     await this.#release(table.name);
     return { name: table.name, rows: checksum.rows, checksum: checksum.toString() };

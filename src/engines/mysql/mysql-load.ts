@@ -1,7 +1,7 @@
 import type { RestoreOptions } from '../engine.js';
-import { LifeboatError, isLifeboatError, messageOf } from '../../errors/index.js';
+import { LifeboatError, isLifeboatError } from '../../errors/index.js';
 import { quoteIdent, type MysqlSession } from './mysql-connect.js';
-import { mysqlCode, mysqlMessage } from './mysql-errors.js';
+import { StatementPipe } from './mysql-pipe.js';
 import { MysqlSplitter } from './mysql-splitter.js';
 import { classify, type Statement } from './mysql-statement.js';
 
@@ -46,6 +46,8 @@ export async function loadDump(
   let bytes = 0;
   let table: string | undefined;
 
+  const pipe = new StatementPipe(loader);
+
   const run = async (text: string): Promise<void> => {
     statements++;
     const statement = classify(text);
@@ -70,19 +72,12 @@ export async function loadDump(
     if (statement.kind === 'set' || statement.kind === 'object') replay.push(text);
     if (statement.kind === 'object' && (statement.type === 'trigger' || statement.type === 'event'))
       return;
-    await execute(text);
-  };
-  const execute = async (text: string): Promise<void> => {
-    try {
-      await loader.queryRaw(text);
-    } catch (err) {
-      if (mysqlCode(err) === 'ER_EMPTY_QUERY') return; // a versioned comment this server skips
-      throw statementFailure(loader, statements, text, err);
-    }
+    await pipe.run(statements, text);
   };
   const copyDefinition = async (name: string): Promise<void> => {
+    // Queued behind the statements in flight on the loader.
     const [row] = await loader.query(`SHOW CREATE TABLE ${quoteIdent(target)}.${quoteIdent(name)}`);
-    await execute(String(row?.['Create Table'] ?? ''));
+    await pipe.run(statements, String(row?.['Create Table'] ?? ''));
   };
 
   try {
@@ -102,6 +97,7 @@ export async function loadDump(
   }
   const end = splitter.end();
   for (const text of end.statements) await run(text);
+  await pipe.finish(statements);
   if (end.rest !== null) {
     throw new LifeboatError(
       'RESTORE_FAILED',
@@ -144,26 +140,4 @@ function included(statement: Statement, requested: ReadonlySet<string> | undefin
     );
   }
   return true;
-}
-
-/** RESTORE_FAILED naming the statement, with its beginning in the hint. */
-export function statementFailure(
-  session: MysqlSession,
-  index: number,
-  text: string,
-  err: unknown,
-): Error {
-  const mapped = session.mapError(err, 'restoring');
-  if (isLifeboatError(mapped, 'ABORTED') || isLifeboatError(mapped, 'DB_UNREACHABLE'))
-    return mapped;
-  const excerpt = Buffer.from(text.slice(0, 80), 'latin1').toString('utf8').replace(/\s+/g, ' ');
-  return new LifeboatError(
-    'RESTORE_FAILED',
-    `restore failed at statement ${index}: ${mysqlMessage(err) || messageOf(err)}`,
-    {
-      hint: `the target was left as it was; the statement begins "${excerpt}"`,
-      cause: err,
-      details: { statement: excerpt },
-    },
-  );
 }

@@ -39,11 +39,16 @@ export async function restoreMysql(
       database: scratch,
       action: 'loading the dump for',
     });
-    await loader.query('SET FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0');
+    // autocommit off: the load commits every few MiB instead of after every INSERT. Binary
+    // logging stays on: the swap's RENAME is logged, so a replica needs the scratch tables too.
+    await loader.query('SET FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0, autocommit = 0');
     const targetTables = new Set(
       exists ? (await readTables(admin, target.database)).map((t) => t.name) : [],
     );
     const loaded = await loadDump(loader, scratch, target.database, targetTables, sql, options);
+    // Back to autocommit, so that measuring leaves no transaction (and no metadata locks)
+    // open on the scratch tables for the swap's RENAME to wait on.
+    await loader.query('SET autocommit = 1');
     const tables = await summarizeIn(loader, scratch, loaded.loaded, options.signal);
     await options.beforeCommit?.(tables);
     if (options.signal.aborted) throw loader.mapError(options.signal.reason, 'restoring');

@@ -1,16 +1,16 @@
-import type { Readable } from 'node:stream';
+import { abortedError } from '../../errors/index.js';
 import { TableChecksum } from './mysql-checksum.js';
 import { dataColumns, selectRows, type DataColumn } from './mysql-columns.js';
 import type { MysqlSession } from './mysql-connect.js';
 
-/** The raw rows of one table, streamed with backpressure, and the columns they hold. */
-export async function openRows(
+/** The columns of one table and the SELECT that reads its raw rows (dump and summaries alike). */
+export async function rowQuery(
   session: MysqlSession,
   database: string,
   table: string,
-): Promise<{ columns: DataColumn[]; rows: Readable }> {
+): Promise<{ columns: DataColumn[]; sql: string }> {
   const columns = await dataColumns(session, database, table);
-  return { columns, rows: session.streamRaw(selectRows(database, table, columns)) };
+  return { columns, sql: selectRows(database, table, columns) };
 }
 
 /**
@@ -23,15 +23,13 @@ export async function summarizeTable(
   table: string,
   signal: AbortSignal,
 ): Promise<{ name: string; rows: number; checksum: string }> {
-  const { columns, rows } = await openRows(session, database, table);
+  const { columns, sql } = await rowQuery(session, database, table);
   const checksum = new TableChecksum();
   const empty: (Buffer | null)[] = [];
-  for await (const row of rows) {
-    checksum.addRow(columns.length === 0 ? empty : (row as (Buffer | null)[]));
-    if ((checksum.rows & 0xfff) === 0 && signal.aborted) {
-      rows.destroy();
-      break;
-    }
-  }
+  await session.eachRaw(sql, (row) => {
+    checksum.addRow(columns.length === 0 ? empty : row);
+    if ((checksum.rows & 0xfff) === 0 && signal.aborted) throw abortedError(signal.reason);
+    return undefined;
+  });
   return { name: table, rows: checksum.rows, checksum: checksum.toString() };
 }

@@ -2,6 +2,14 @@ type Mode = 'code' | 'single' | 'double' | 'backtick' | 'line' | 'block';
 
 const SEMI = Buffer.from(';');
 
+/** The bytes the code scan must look at: quotes, `#`, `-`, `/`, and the delimiter's first. */
+function specialBytes(delimiter: Buffer): Uint8Array {
+  const table = new Uint8Array(256);
+  for (const c of '\'"`#-/') table[c.charCodeAt(0)] = 1;
+  table[delimiter[0] as number] = 1;
+  return table;
+}
+
 /**
  * Splits a stream of MySQL SQL text into statements the way the `mysql`/`mariadb` client
  * does: quotes ('…', "…" with backslash escapes, `…`), comments (`-- `, `#`, `/* … *\/`,
@@ -22,6 +30,8 @@ export class MysqlSplitter {
   #mode: Mode = 'code';
   #escape = false;
   #delimiter: Buffer = SEMI;
+  /** Bytes that can end or change the scan in code: quotes, comment starts, the delimiter's first. */
+  #special = specialBytes(SEMI);
   /** True while the statement so far is only whitespace and comments. */
   #blank = true;
 
@@ -68,6 +78,7 @@ export class MysqlSplitter {
     const n = buf.length;
     // Lookahead of a few bytes decides `--`, `/*!`, `*/`; wait for more input unless final.
     const need = (k: number): boolean => this.#pos + k <= n || final;
+    let backslash = -1;
     while (this.#pos < n) {
       const i = this.#pos;
       const c = buf[i] as number;
@@ -75,20 +86,44 @@ export class MysqlSplitter {
         case 'single':
         case 'double':
         case 'backtick': {
+          if (this.#escape) {
+            this.#escape = false;
+            this.#pos++;
+            continue;
+          }
+          // The body of a quoted string in bulk: to the closing quote or the next backslash.
           const close = this.#mode === 'single' ? 0x27 : this.#mode === 'double' ? 0x22 : 0x60;
-          if (this.#escape) this.#escape = false;
-          else if (c === 0x5c && this.#mode !== 'backtick') this.#escape = true;
-          else if (c === close) this.#mode = 'code';
-          this.#pos++;
+          const q = buf.indexOf(close, i);
+          const end = q === -1 ? n : q;
+          if (this.#mode !== 'backtick') {
+            // One search for backslashes serves every string until it is passed.
+            if (backslash < i) {
+              backslash = buf.indexOf(0x5c, i);
+              if (backslash === -1) backslash = n;
+            }
+            if (backslash < end) {
+              this.#escape = true;
+              this.#pos = backslash + 1;
+              continue;
+            }
+          }
+          if (q === -1) this.#pos = n;
+          else {
+            this.#mode = 'code';
+            this.#pos = q + 1;
+          }
           continue;
         }
-        case 'line':
-          if (c === 0x0a) {
+        case 'line': {
+          const eol = buf.indexOf(0x0a, i);
+          if (eol === -1) this.#pos = n;
+          else {
             this.#mode = 'code';
-            this.#seg = i + 1;
+            this.#seg = eol + 1;
+            this.#pos = eol + 1;
           }
-          this.#pos++;
           continue;
+        }
         case 'block':
           if (c === 0x2a && !need(2)) return out;
           if (c === 0x2a && buf[i + 1] === 0x2f) {
@@ -109,12 +144,24 @@ export class MysqlSplitter {
         const line = buf.subarray(i, eol === -1 ? n : eol).toString('utf8');
         const m = /^delimiter\s+(\S+)/i.exec(line) ?? /^\/\*M!999999\\- .*\*\/\s*$/.exec(line);
         if (m) {
-          if (m[1] !== undefined) this.#delimiter = Buffer.from(m[1], 'utf8');
+          if (m[1] !== undefined) {
+            this.#delimiter = Buffer.from(m[1], 'utf8');
+            this.#special = specialBytes(this.#delimiter);
+          }
           this.#pos = eol === -1 ? n : eol + 1;
           this.#seg = this.#pos;
           this.#parts = [];
           continue;
         }
+      }
+      const special = this.#special;
+      if (!this.#blank && special[c] === 0) {
+        // Inside a statement, runs of bytes that change nothing (the values of INSERT rows)
+        // are passed in a tight loop.
+        let j = i + 1;
+        while (j < n && special[buf[j] as number] === 0) j++;
+        this.#pos = j;
+        continue;
       }
       const d = this.#delimiter;
       if (c === d[0]) {

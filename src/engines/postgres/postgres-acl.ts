@@ -1,8 +1,13 @@
-/** One entry of an ACL, as `aclexplode` returns it (grantee already quoted, or PUBLIC). */
+/**
+ * One difference between an object's ACL and the built-in default for its kind and owner
+ * (grantee already quoted, or PUBLIC): a privilege to grant, or a default one to revoke.
+ */
 export interface AclEntry {
   readonly grantee: string;
   readonly privilege: string;
   readonly grantable: boolean;
+  /** A privilege the default has and the object does not. */
+  readonly revoke?: boolean;
 }
 
 /** Owner/privilege switches of a dump (`--no-owner`, `--no-privileges` as pg_dump has them). */
@@ -11,20 +16,38 @@ export interface OwnershipOptions {
   readonly noPrivileges: boolean;
 }
 
-/**
- * SQL that exposes an ACL column as JSON entries for {@link grantStatements}, in the ACL's own
- * order: granting in that order rebuilds the same array, which pg_dump prints as it is.
- */
-export const aclJson = (acl: string): string => `(SELECT json_agg(json_build_object(
-  'grantee', CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END,
-  'privilege', a.privilege_type, 'grantable', a.is_grantable) ORDER BY a.n)
-  FROM aclexplode(${acl}) WITH ORDINALITY a(grantor, grantee, privilege_type, is_grantable, n))`;
+const GRANTEE = (col: string): string =>
+  `CASE WHEN ${col} = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(${col})) END`;
 
 /**
- * GRANT/REVOKE statements that give `object` exactly the ACL `entries`. A null ACL means the
- * built-in default, which a freshly created object already has, so nothing is written. Otherwise
- * the defaults are revoked first (PUBLIC's and the owner's) and each entry granted again: the
- * result is the same ACL whatever the defaults of the server version are.
+ * SQL that turns an ACL column into its differences from `defaults` (`acldefault(kind, owner)`),
+ * as pg_dump does: revokes of default privileges the object lacks, then grants of what the
+ * object has beyond the default, in the ACL's own order. Writing differences rather than the
+ * whole ACL keeps a newer server's extra owner defaults (MAINTAIN on 17+) when an older
+ * server's backup is restored. NULL means the object has the default ACL: nothing to write.
+ */
+export const aclJson = (
+  acl: string,
+  defaults = 'NULL::aclitem[]',
+): string => `(CASE WHEN ${acl} IS NULL THEN NULL ELSE
+  (SELECT json_agg(x.entry ORDER BY x.ord) FROM (
+     SELECT json_build_object('grantee', ${GRANTEE('d.grantee')}, 'privilege', d.privilege_type,
+              'grantable', d.is_grantable, 'revoke', true) AS entry, d.n - 1000000 AS ord
+       FROM aclexplode(${defaults}) WITH ORDINALITY d(grantor, grantee, privilege_type, is_grantable, n)
+      WHERE NOT EXISTS (SELECT 1 FROM aclexplode(${acl}) a WHERE a.grantee = d.grantee
+              AND a.privilege_type = d.privilege_type AND a.is_grantable = d.is_grantable)
+     UNION ALL
+     SELECT json_build_object('grantee', ${GRANTEE('a.grantee')}, 'privilege', a.privilege_type,
+              'grantable', a.is_grantable, 'revoke', false), a.n
+       FROM aclexplode(${acl}) WITH ORDINALITY a(grantor, grantee, privilege_type, is_grantable, n)
+      WHERE NOT EXISTS (SELECT 1 FROM aclexplode(${defaults}) d WHERE d.grantee = a.grantee
+              AND d.privilege_type = a.privilege_type AND d.is_grantable = a.is_grantable)
+  ) x) END)`;
+
+/**
+ * GRANT/REVOKE statements that turn the default ACL of a freshly created `object` into the
+ * source's ACL, given its differences from the default ({@link aclJson}). Null or empty means
+ * the default: nothing is written.
  */
 export function grantStatements(
   kind: string,
@@ -36,21 +59,19 @@ export function grantStatements(
 ): string[] {
   if (entries === null || options.noPrivileges) return [];
   const out: string[] = [];
-  if (columns === '') {
-    out.push(`REVOKE ALL ON ${kind} ${object} FROM PUBLIC;`);
-    if (!options.noOwner) out.push(`REVOKE ALL ON ${kind} ${object} FROM ${owner};`);
-  }
   const groups = new Map<string, string[]>();
   for (const e of entries) {
     if (options.noOwner && e.grantee === owner) continue;
-    const key = `${e.grantee}\u0000${e.grantable ? '1' : ''}`;
+    const key = `${e.revoke ? '-' : '+'}\u0000${e.grantee}\u0000${e.grantable ? '1' : ''}`;
     groups.set(key, [...(groups.get(key) ?? []), e.privilege]);
   }
   for (const [key, privileges] of groups) {
-    const [grantee, grantable] = key.split('\u0000');
+    const [sign, grantee, grantable] = key.split('\u0000');
     const privs = privileges.map((p) => (columns === '' ? p : `${p}${columns}`)).join(',');
     out.push(
-      `GRANT ${privs} ON ${kind} ${object} TO ${grantee}${grantable === '1' ? ' WITH GRANT OPTION' : ''};`,
+      sign === '-'
+        ? `REVOKE ${privs} ON ${kind} ${object} FROM ${grantee};`
+        : `GRANT ${privs} ON ${kind} ${object} TO ${grantee}${grantable === '1' ? ' WITH GRANT OPTION' : ''};`,
     );
   }
   return out;

@@ -30,7 +30,7 @@ export function readSchemas(c: PgClient): Promise<SchemaRow[]> {
   return rowsOf(
     c,
     `SELECT n.oid, n.nspname AS name, quote_ident(n.nspname) AS qname, ${OWNER('n.nspowner')} AS owner,
-       ${aclJson('n.nspacl')} AS acl, obj_description(n.oid, 'pg_namespace') AS comment
+       ${aclJson('n.nspacl', "acldefault('n', n.nspowner)")} AS acl, obj_description(n.oid, 'pg_namespace') AS comment
      FROM pg_namespace n WHERE ${USER_NS} AND ${notExtMember('pg_namespace', 'n')} ORDER BY n.nspname`,
   );
 }
@@ -91,7 +91,7 @@ export async function readTypes(c: PgClient): Promise<TypeRow[]> {
   return rowsOf(
     c,
     `SELECT t.oid, format('%I.%I', n.nspname, t.typname) AS qname, t.typtype, ${OWNER('t.typowner')} AS owner,
-       ${aclJson('t.typacl')} AS acl, obj_description(t.oid, 'pg_type') AS comment, t.typrelid AS relid,
+       ${aclJson('t.typacl', "acldefault('T', t.typowner)")} AS acl, obj_description(t.oid, 'pg_type') AS comment, t.typrelid AS relid,
        (SELECT json_agg(enumlabel ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = t.oid) AS labels,
        CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END AS basetype,
        t.typnotnull AS notnull, t.typdefault,
@@ -135,7 +135,7 @@ export function readFunctions(c: PgClient): Promise<FunctionRow[]> {
     c,
     `SELECT p.oid, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END AS kind,
        format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) AS signature,
-       pg_get_functiondef(p.oid) AS def, ${OWNER('p.proowner')} AS owner, ${aclJson('p.proacl')} AS acl,
+       pg_get_functiondef(p.oid) AS def, ${OWNER('p.proowner')} AS owner, ${aclJson('p.proacl', "acldefault('f', p.proowner)")} AS acl,
        obj_description(p.oid, 'pg_proc') AS comment
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
      WHERE ${USER_NS} AND ${notExtMember('pg_proc', 'p')} AND p.prokind IN ('f', 'p', 'w')
@@ -180,7 +180,7 @@ export function readSequences(c: PgClient): Promise<SequenceRow[]> {
   return rowsOf(
     c,
     `SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS qname, c.relpersistence = 'u' AS unlogged,
-       ${SEQ_PARAMS}, ${OWNER('c.relowner')} AS owner, ${aclJson('c.relacl')} AS acl,
+       ${SEQ_PARAMS}, ${OWNER('c.relowner')} AS owner, ${aclJson('c.relacl', "acldefault('s', c.relowner)")} AS acl,
        obj_description(c.oid, 'pg_class') AS comment,
        (SELECT format('%I.%I.%I', tn.nspname, tc.relname, ta.attname) FROM pg_depend d
           JOIN pg_class tc ON tc.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
@@ -250,7 +250,7 @@ export async function readTables(c: PgClient): Promise<TableRow[]> {
     c,
     `SELECT c.oid, n.nspname AS schema, c.relname AS name, format('%I.%I', n.nspname, c.relname) AS qname,
        c.relkind, c.relpersistence = 'u' AS unlogged, ${OWNER('c.relowner')} AS owner,
-       ${aclJson('c.relacl')} AS acl, obj_description(c.oid, 'pg_class') AS comment,
+       ${aclJson('c.relacl', "acldefault('r', c.relowner)")} AS acl, obj_description(c.oid, 'pg_class') AS comment,
        c.relrowsecurity AS rls, c.relforcerowsecurity AS "forceRls", array_to_json(c.reloptions) AS options,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
@@ -302,7 +302,7 @@ export function readViews(c: PgClient): Promise<ViewRow[]> {
     c,
     `SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS qname, c.relkind, pg_get_viewdef(c.oid) AS def,
        array_to_json(c.reloptions) AS options, c.relispopulated AS populated, ${OWNER('c.relowner')} AS owner,
-       ${aclJson('c.relacl')} AS acl, obj_description(c.oid, 'pg_class') AS comment,
+       ${aclJson('c.relacl', "acldefault('r', c.relowner)")} AS acl, obj_description(c.oid, 'pg_class') AS comment,
        (SELECT json_agg(json_build_object('name', quote_ident(a.attname), 'comment', col_description(c.oid, a.attnum)))
           FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0
             AND col_description(c.oid, a.attnum) IS NOT NULL) AS "columnComments"

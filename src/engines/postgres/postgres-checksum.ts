@@ -56,22 +56,29 @@ export class LineSplitter {
 
   /**
    * Calls `onRange(data, start, end)` for every complete line, without making a Buffer per
-   * line; `data` is `chunk`, or the carried-over row joined with it.
+   * line; `data` is `chunk`, or for the one row cut between two chunks, that row joined
+   * (only it: the rest of `chunk` is not copied).
    */
   pushRanges(chunk: Buffer, onRange: (data: Buffer, start: number, end: number) => void): void {
-    let data = chunk;
-    if (this.#carry !== null) {
-      data = Buffer.concat([this.#carry, chunk]);
-      this.#carry = null;
-    }
     let start = 0;
-    for (;;) {
-      const nl = data.indexOf(10, start);
-      if (nl < 0) break;
-      onRange(data, start, nl);
+    if (this.#carry !== null) {
+      const nl = chunk.indexOf(10);
+      if (nl < 0) {
+        this.#carry = Buffer.concat([this.#carry, chunk]);
+        return;
+      }
+      const row = Buffer.concat([this.#carry, chunk.subarray(0, nl)]);
+      this.#carry = null;
+      onRange(row, 0, row.length);
       start = nl + 1;
     }
-    if (start < data.length) this.#carry = Buffer.from(data.subarray(start));
+    for (;;) {
+      const nl = chunk.indexOf(10, start);
+      if (nl < 0) break;
+      onRange(chunk, start, nl);
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.#carry = Buffer.from(chunk.subarray(start));
   }
 
   /** True when the stream ended in the middle of a row (it never should). */

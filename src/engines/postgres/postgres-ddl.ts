@@ -18,14 +18,15 @@ import type {
 
 /** The public schema as `CREATE DATABASE` makes it (PostgreSQL 15+, and 14 and older). */
 function isDefaultPublic(s: SchemaRow): boolean {
+  // `acl` holds the differences from acldefault() of the owner (see aclJson): the version
+  // defaults of `public` differ from it only by what PUBLIC may do there.
   const acl = (s.acl ?? [])
-    .map((e) => `${e.grantee}:${e.privilege}`)
+    .map((e) => `${e.revoke ? '-' : '+'}${e.grantee}:${e.privilege}`)
     .sort()
     .join(',');
   return (
-    (s.owner === 'pg_database_owner' &&
-      acl === 'PUBLIC:USAGE,pg_database_owner:CREATE,pg_database_owner:USAGE') ||
-    (s.owner === 'postgres' && acl === 'PUBLIC:CREATE,PUBLIC:USAGE,postgres:CREATE,postgres:USAGE')
+    (s.owner === 'pg_database_owner' && acl === '+PUBLIC:USAGE') ||
+    (s.owner === 'postgres' && acl === '+PUBLIC:CREATE,+PUBLIC:USAGE')
   );
 }
 

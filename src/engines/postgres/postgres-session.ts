@@ -1,4 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
 import copyStreams from 'pg-copy-streams';
 import type { DumpWriter } from '../engine.js';
 import { LifeboatError, throwIfAborted } from '../../errors/index.js';
@@ -18,13 +17,20 @@ export async function prepareSession(client: PgClient): Promise<void> {
     SET row_security = off; SELECT pg_catalog.set_config('search_path', '', false)`);
 }
 
-/** Flush threshold of the dump's text, in characters. */
-const CHUNK_CHARS = 256 * 1024;
+/**
+ * Smallest write to the pipeline, in bytes: COPY chunks (one per socket read, up to 64 KiB) of
+ * at least this size go through as they are, smaller ones are joined first so that each write
+ * is worth its trip through the pipeline's stages.
+ */
+const MIN_WRITE_BYTES = 32 * 1024;
 
 /**
  * Runs `COPY <table> (<cols>) TO STDOUT`, feeding every row to a checksum and, when `out` is
- * given, writing the text to it. The copy stream is read only as fast as `out` accepts text,
- * so the socket's own flow control paces the server and memory stays flat.
+ * given, writing the COPY bytes to it unchanged (UTF-8 under {@link prepareSession}; no decode
+ * to a string and encode back). The copy stream is read only when `out` has taken the last
+ * chunk: while a write is pending nothing is read, pg-copy-streams stops reading the socket
+ * once its small buffer is full, and TCP flow control pauses the server, so memory stays flat
+ * whatever the table size.
  */
 export async function copyOut(
   client: PgClient,
@@ -35,22 +41,24 @@ export async function copyOut(
 ): Promise<CopyChecksum> {
   const checksum = new CopyChecksum();
   const lines = new LineSplitter();
-  const decoder = new StringDecoder('utf8');
   const stream = client.query(copyStreams.to(copySql));
   const addRange = (data: Buffer, start: number, end: number): void =>
     checksum.addRange(data, start, end);
-  let parts: string[] = [];
+  let parts: Buffer[] = [];
   let size = 0;
+  const flush = async (): Promise<void> => {
+    const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+    parts = [];
+    size = 0;
+    await (out as DumpWriter).write(bytes);
+  };
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     lines.pushRanges(chunk, addRange);
     if (out === undefined) continue;
-    const text = decoder.write(chunk);
-    parts.push(text);
-    size += text.length;
-    if (size >= CHUNK_CHARS) {
-      await out.write(parts.join(''));
-      parts = [];
-      size = 0;
+    parts.push(chunk);
+    size += chunk.length;
+    if (size >= MIN_WRITE_BYTES) {
+      await flush();
       onRows(checksum.rows);
       throwIfAborted(signal);
     }
@@ -60,7 +68,7 @@ export async function copyOut(
       hint: 'retry the backup; if it persists, check the server log',
     });
   }
-  if (out !== undefined && size > 0) await out.write(parts.join('') + decoder.end());
+  if (size > 0) await flush();
   onRows(checksum.rows);
   return checksum;
 }

@@ -12,11 +12,15 @@ import * as crypto from 'node:crypto';
 /** Ranges at least this long (three or more blocks with padding) are hashed by OpenSSL. */
 export const JS_SHA256_MAX = 120;
 
-// `crypto.hash` arrived in Node 20.12; older 20.x use a Hash object.
-const opensslSha256: (data: Uint8Array) => Buffer =
+// `crypto.hash` arrived in Node 20.12; older 20.x use a Hash object. The digest comes back as a
+// `binary` (latin1) string, one char per byte: a small heap string, where a Buffer result costs an
+// ArrayBuffer with its own backing store per row (and `'buffer'` takes the slow path of
+// encoding normalisation) — twice the time, and most of the young-generation garbage of a
+// backup of long rows.
+const opensslSha256: (data: Uint8Array) => string =
   typeof crypto.hash === 'function'
-    ? (data) => crypto.hash('sha256', data, 'buffer')
-    : (data) => crypto.createHash('sha256').update(data).digest();
+    ? (data) => crypto.hash('sha256', data, 'binary')
+    : (data) => crypto.createHash('sha256').update(data).digest('binary');
 
 const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -103,7 +107,14 @@ export function sha256Head(data: Uint8Array, start: number, end: number, out: nu
   const len = end - start;
   if (len >= JS_SHA256_MAX) {
     const digest = opensslSha256(data.subarray(start, end));
-    for (let i = 0; i < 4; i++) out[i] = digest.readUInt32BE(4 * i);
+    for (let i = 0, j = 0; i < 4; i++, j += 4) {
+      out[i] =
+        ((digest.charCodeAt(j) << 24) |
+          (digest.charCodeAt(j + 1) << 16) |
+          (digest.charCodeAt(j + 2) << 8) |
+          digest.charCodeAt(j + 3)) >>>
+        0;
+    }
     return;
   }
   init();

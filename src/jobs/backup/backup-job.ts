@@ -198,12 +198,15 @@ async function backUp(
   };
 }
 
-/** Reports the bytes dumped so far about once per MiB, for progress. */
+/**
+ * Reports the bytes dumped so far about once per MiB, for progress (a string counts its
+ * UTF-16 length: near enough, and free).
+ */
 function countingWriter(inner: DumpWriter, ctx: JobContext): DumpWriter {
   let bytes = 0;
   let reported = 0;
   return {
-    write(text) {
+    write(text: string | Buffer) {
       bytes += text.length;
       if (bytes - reported >= 1 << 20) {
         reported = bytes;

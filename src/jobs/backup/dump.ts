@@ -10,7 +10,7 @@ import type { EventSink } from '../../progress/events.js';
  */
 export function writerFor(stream: Writable, signal: AbortSignal): DumpWriter {
   return {
-    async write(text: string): Promise<void> {
+    async write(text: string | Buffer): Promise<void> {
       throwIfAborted(signal);
       if (stream.destroyed) throw stream.errored ?? new Error('the backup pipeline was closed');
       if (!stream.write(text)) {
