@@ -1,3 +1,5 @@
+import type { StorageConfig } from '../storage/open-storage.js';
+
 /**
  * The shapes the rest of lifeboat reads after `lifeboat.yaml`, `.env` and the environment are
  * merged: names resolved, defaults applied, relative paths made absolute. YAML uses snake_case
@@ -33,50 +35,16 @@ export interface ConnectionConfig {
   readonly unset?: { readonly variable: string; readonly key: string };
 }
 
-/** A storage on the local file system. */
-export interface LocalStorageConfig {
-  readonly name: string;
-  readonly type: 'local';
-  /** Absolute directory. */
-  readonly path: string;
-}
-
-/** An S3 or S3-compatible bucket (`type: s3`); YAML keys in snake_case, see docs/config.md. */
-export interface S3StorageConfig {
-  readonly name: string;
-  readonly type: 's3';
-  readonly bucket: string;
-  readonly prefix?: string;
-  readonly region?: string;
-  readonly endpoint?: string;
-  readonly forcePathStyle?: boolean;
-  readonly storageClass?: string;
-  /** Server-side encryption (`AES256`, `aws:kms`). */
-  readonly serverSideEncryption?: string;
-  readonly accessKeyId?: string;
-  readonly secretAccessKey?: string;
-  readonly checksum?: 'when_required' | 'when_supported';
-  readonly maxAttempts?: number;
-}
-
-/** A directory on an SSH server (`type: sftp`); key and known_hosts paths are absolute. */
-export interface SftpStorageConfig {
-  readonly name: string;
-  readonly type: 'sftp';
-  readonly host: string;
-  readonly port?: number;
-  readonly username: string;
-  readonly password?: string;
-  readonly privateKeyPath?: string;
-  readonly passphrase?: string;
-  /** Remote directory (not resolved: it is a path on the server). */
-  readonly path: string;
-  readonly knownHosts?: string;
-  readonly hostFingerprint?: string;
-}
-
-/** A configured storage. */
-export type StorageConfig = LocalStorageConfig | S3StorageConfig | SftpStorageConfig;
+/**
+ * Storage entries as lifeboat.yaml resolves them (absolute local paths): the storage layer's own
+ * types, so the config and the backends cannot drift apart.
+ */
+export type {
+  LocalStorageConfig,
+  S3StorageConfig,
+  SftpStorageConfig,
+  StorageConfig,
+} from '../storage/open-storage.js';
 
 /**
  * How many backups retention keeps (docs/retention.md): the newest `keepLast`, all younger than
