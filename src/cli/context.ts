@@ -1,5 +1,7 @@
 import { Catalog } from '../catalog/index.js';
 import { LifeboatError } from '../errors/index.js';
+import { loadDecryptKeys } from '../jobs/shared/decrypt-keys.js';
+import type { DecryptKeys } from '../pipeline/age-keys.js';
 import { loadConfig } from '../config/index.js';
 import type { JobContext } from '../jobs/context.js';
 import type { CommandRuntime } from './runtime.js';
@@ -64,4 +66,38 @@ export function int(value: unknown, option: string): number | undefined {
 
 function usage(message: string): LifeboatError {
   return new LifeboatError('USAGE', message, { hint: 'see "lifeboat <command> --help"' });
+}
+
+/** The keys `--identity` / `--passphrase-env` (and their env and config fallbacks) name. */
+export function decryptKeysFrom(
+  rt: CommandRuntime,
+  ctx: JobContext,
+  opts: Record<string, unknown>,
+): Promise<DecryptKeys> {
+  const identityFiles =
+    typeof opts.identity === 'string'
+      ? [opts.identity]
+      : Array.isArray(opts.identity)
+        ? opts.identity.map(String)
+        : undefined;
+  return loadDecryptKeys({
+    ...(identityFiles?.length ? { identityFiles } : {}),
+    ...(typeof opts.passphraseEnv === 'string' ? { passphraseEnv: opts.passphraseEnv } : {}),
+    env: rt.env,
+    cwd: rt.cwd,
+    config: ctx.config,
+  });
+}
+
+/** `{ key: value }` when value is defined, `{}` otherwise: keeps optional options absent. */
+export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
+
+/** A repeatable option's values (commander collects them in an array); undefined when none. */
+export function strings(value: unknown): string[] | undefined {
+  const all = (Array.isArray(value) ? value : [value]).filter(
+    (v): v is string => typeof v === 'string' && v !== '',
+  );
+  return all.length ? all : undefined;
 }

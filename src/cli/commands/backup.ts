@@ -2,7 +2,7 @@ import { EXIT_FAILED, EXIT_OK } from '../../errors/index.js';
 import { runBackup } from '../../jobs/backup/backup-job.js';
 import { loadDecryptKeys, passphraseFrom, PASSPHRASE_ENV } from '../../jobs/shared/decrypt-keys.js';
 import { formatBytes, formatCount, formatDuration } from '../../progress/format.js';
-import { int, list, withJobContext } from '../context.js';
+import { int, list, optional, strings, withJobContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
 
 /** `lifeboat backup [connection]`: prints the artifact summary, or JSON with `--json`. */
@@ -66,19 +66,6 @@ export default async function backup(
     }
     return result.status === 'partial' ? EXIT_FAILED : EXIT_OK;
   });
-}
-
-/** `{ key: value }` when value is defined, `{}` otherwise: keeps optional options absent. */
-export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
-}
-
-/** A repeatable option's values (commander collects them in an array); undefined when none. */
-export function strings(value: unknown): string[] | undefined {
-  const all = (Array.isArray(value) ? value : [value]).filter(
-    (v): v is string => typeof v === 'string' && v !== '',
-  );
-  return all.length ? all : undefined;
 }
 
 /** Engine-specific switches, only those the user actually set. */

@@ -1,11 +1,9 @@
 import { createInterface } from 'node:readline/promises';
 import type { RestorePlan } from '../../jobs/restore/plan.js';
 import { runRestore } from '../../jobs/restore/restore-job.js';
-import { loadDecryptKeys } from '../../jobs/shared/decrypt-keys.js';
 import { formatCount, formatDuration } from '../../progress/format.js';
-import { list, withJobContext } from '../context.js';
+import { decryptKeysFrom, list, withJobContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
-import { optional, strings } from './backup.js';
 import { table } from '../table.js';
 
 /** `lifeboat restore <artifact>`: plan, confirm (or --force), restore; `--dry-run` only plans. */
@@ -24,16 +22,7 @@ export default async function restore(
       force: opts.force === true,
       safetyBackup: opts.safetyBackup !== false,
       wait: opts.wait === true,
-      decrypt: await loadDecryptKeys({
-        ...optional('identityFiles', strings(opts.identity)),
-        ...optional(
-          'passphraseEnv',
-          typeof opts.passphraseEnv === 'string' ? opts.passphraseEnv : undefined,
-        ),
-        env: rt.env,
-        cwd: rt.cwd,
-        config: ctx.config,
-      }),
+      decrypt: await decryptKeysFrom(rt, ctx, opts),
       ...(rt.interactive
         ? { confirm: (plan: RestorePlan, expected: string | undefined) => ask(rt, plan, expected) }
         : {}),

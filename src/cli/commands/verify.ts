@@ -1,10 +1,8 @@
-import { loadDecryptKeys } from '../../jobs/shared/decrypt-keys.js';
 import { runVerify } from '../../jobs/verify/verify-job.js';
 import { formatDuration } from '../../progress/format.js';
-import { withJobContext } from '../context.js';
+import { decryptKeysFrom, withJobContext } from '../context.js';
 import { reportFailure } from '../report.js';
 import type { CommandRuntime } from '../runtime.js';
-import { optional, strings } from './backup.js';
 
 /** `lifeboat verify <artifact> [--deep]`: each check, then the verdict and exit code. */
 export default async function verify(
@@ -13,16 +11,7 @@ export default async function verify(
   opts: Record<string, unknown>,
 ): Promise<number> {
   return withJobContext(rt, async (ctx) => {
-    const decrypt = await loadDecryptKeys({
-      ...optional('identityFiles', strings(opts.identity)),
-      ...optional(
-        'passphraseEnv',
-        typeof opts.passphraseEnv === 'string' ? opts.passphraseEnv : undefined,
-      ),
-      env: rt.env,
-      cwd: rt.cwd,
-      config: ctx.config,
-    });
+    const decrypt = await decryptKeysFrom(rt, ctx, opts);
     const result = await runVerify(ctx, {
       artifact: String(ref),
       deep: opts.deep === true,
