@@ -32,6 +32,7 @@ const FIXTURE = `
   INSERT INTO "odd ""name""" VALUES (1, 2.5, 'three'), (-9223372036854775808, 9223372036854775807, NULL);
   INSERT INTO tags VALUES ('b', 2), ('a', 1);
   INSERT INTO search VALUES ('hello world'), ('goodbye; world');
+  ANALYZE;
 `;
 
 describe('interop with the sqlite3 CLI', () => {
@@ -66,6 +67,53 @@ describe('interop with the sqlite3 CLI', () => {
         db.prepare("SELECT count(*) FROM search WHERE search MATCH 'world'").pluck().get(),
       ).toBe(2n);
     });
+  });
+
+  test('planner statistics (sqlite_stat1) survive, also in a selective restore', async () => {
+    const dumped = await dumpToString(sqliteEngine, source);
+    expect(dumped.sql).toContain('ANALYZE sqlite_schema;\n');
+    const stats = (path: string): unknown[] =>
+      withDb(path, (db) =>
+        db.prepare('SELECT tbl, idx, stat FROM sqlite_stat1 ORDER BY tbl, idx').raw().all(),
+      );
+    const copy = targetIn(tmp.dir, 'stats.db');
+    await sqliteEngine.restore(copy, chunked(dumped.sql), { signal: never() });
+    expect(stats(copy.database)).toEqual(stats(source.database));
+    expect(stats(copy.database)).toContainEqual(['users', 'users_name', expect.any(String)]);
+
+    // A selective restore replaces the users table's statistics and keeps the others'.
+    withDb(copy.database, (db) =>
+      db.exec("UPDATE sqlite_stat1 SET stat = '1 1' WHERE tbl = 'tags'"),
+    );
+    withDb(copy.database, (db) => db.exec('DROP INDEX users_name'));
+    await sqliteEngine.restore(copy, chunked(dumped.sql), { signal: never(), tables: ['users'] });
+    const after = stats(copy.database);
+    const tagRows = after.filter((r) => (r as unknown[])[0] === 'tags');
+    expect(tagRows.length).toBeGreaterThan(0);
+    for (const row of tagRows) expect((row as unknown[])[2]).toBe('1 1');
+    expect(after.filter((r) => (r as unknown[])[0] === 'users')).toEqual(
+      stats(source.database).filter((r) => (r as unknown[])[0] === 'users'),
+    );
+  });
+
+  test('sqlite_stat4 of a STAT4 build is left out, so sqlite3 without STAT4 restores the dump', async () => {
+    const path = targetIn(tmp.dir, 'stat4.db');
+    withDb(path.database, (db) => {
+      db.exec('CREATE TABLE t(a INTEGER, b TEXT); CREATE INDEX t_b ON t(b);');
+      db.exec(
+        "INSERT INTO t WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) SELECT i, 'v' || (i % 7) FROM n",
+      );
+      db.exec('ANALYZE');
+      // better-sqlite3 is built with SQLITE_ENABLE_STAT4; Debian's sqlite3 is not.
+      expect(db.prepare('SELECT count(*) FROM sqlite_stat4').pluck().get()).toBeGreaterThan(0n);
+    });
+    const dumped = await dumpToString(sqliteEngine, path);
+    expect(dumped.sql).not.toContain('sqlite_stat4');
+    const copy = targetIn(tmp.dir, 'stat4-cli.db');
+    cliRestore(copy.database, dumped.sql);
+    expect(cliDump(copy.database).toString()).toContain(
+      "INSERT INTO sqlite_stat1 VALUES('t','t_b',",
+    );
   });
 
   test('lifeboat restores the unistr() form newer sqlite3 versions write', async () => {

@@ -79,7 +79,9 @@ describe('classifyStatement', () => {
     ['DELETE FROM "t";', { kind: 'data', table: 't' }],
     ["INSERT INTO sqlite_sequence VALUES('t',5);", { kind: 'sequence', table: 't' }],
     ['DELETE FROM sqlite_sequence;', { kind: 'sequence-reset' }],
-    ['ANALYZE sqlite_schema;', { kind: 'other' }],
+    ['ANALYZE sqlite_schema;', { kind: 'analyze-schema' }],
+    ['ANALYZE t;', { kind: 'other' }],
+    ["INSERT INTO sqlite_stat1 VALUES('t','t_i','2 1');", { kind: 'stat', table: 't' }],
   ])('%s', (sql, expected) => {
     expect(classifyStatement(sql)).toEqual(expected);
   });

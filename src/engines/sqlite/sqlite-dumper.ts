@@ -120,7 +120,10 @@ export class SqliteDumpSession implements DumpSession {
     return { name: table.name, rows: checksum.rows, checksum: checksum.toString() };
   }
 
-  /** sqlite_sequence state (with the data), then indexes, triggers and views (with the schema). */
+  /**
+   * sqlite_sequence state (with the data), planner statistics (with both), then indexes,
+   * triggers and views (with the schema).
+   */
   async writePostData(out: DumpWriter): Promise<void> {
     const buf = new OutBuffer(out);
     const { db, scope, entries } = this.#plan;
@@ -146,6 +149,7 @@ export class SqliteDumpSession implements DumpSession {
         );
       }
     }
+    if (scope.schema && scope.data) this.#addStatistics(buf);
     if (scope.schema) {
       for (const entry of entries) {
         if (
@@ -166,6 +170,27 @@ export class SqliteDumpSession implements DumpSession {
 
   async close(): Promise<void> {
     endSnapshot(this.#plan.db);
+  }
+
+  /**
+   * The planner statistics of `ANALYZE` (sqlite_stat1), written as `.dump` writes them, so a
+   * restored database plans its queries as the source did without an ANALYZE over all of it.
+   * sqlite_stat4 is left out: SQLite builds without STAT4 (Debian's sqlite3 among them) have
+   * no such table and would refuse the whole dump; ANALYZE rebuilds it.
+   */
+  #addStatistics(buf: OutBuffer): void {
+    const { db, entries } = this.#plan;
+    if (!entries.some((e) => e.type === 'table' && nameKey(e.name) === 'sqlite_stat1')) return;
+    const rows = db.prepare('SELECT tbl, idx, stat FROM sqlite_stat1').raw(true).all() as [
+      CellValue,
+      CellValue,
+      CellValue,
+    ][];
+    const selected = rows.filter(([tbl]) => typeof tbl === 'string' && this.#isSelected(tbl));
+    if (selected.length === 0) return;
+    buf.add('ANALYZE sqlite_schema;\n');
+    for (const row of selected)
+      buf.add(`INSERT INTO sqlite_stat1 VALUES(${row.map(valueLiteral).join(',')});\n`);
   }
 
   #isSelected(name: string): boolean {

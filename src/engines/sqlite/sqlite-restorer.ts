@@ -161,6 +161,10 @@ class RestoreRun {
       // Anything else may depend on the rows queued so far (an index, a trigger): run them first.
       this.#batch.flush();
       try {
+        if (kind.kind === 'analyze-schema') {
+          createStatTables(this.#db);
+          return;
+        }
         if (kind.kind === 'sequence' && this.#requested !== undefined) {
           // A selective restore keeps other tables' sequence rows, so replace just this one.
           this.#db.prepare('DELETE FROM sqlite_sequence WHERE name = ?').run(kind.table);
@@ -222,7 +226,10 @@ class RestoreRun {
         return true;
       case 'create-object':
         return kind.table !== null && this.#included.has(nameKey(kind.table));
+      case 'analyze-schema':
+        return true;
       case 'sequence':
+      case 'stat':
         return kind.table !== null && this.#included.has(nameKey(kind.table));
       default:
         return false;
@@ -248,4 +255,20 @@ class RestoreRun {
       hint: 'the target was left as it was; the artifact looks truncated — restore an earlier backup',
     });
   }
+}
+
+/**
+ * What `ANALYZE sqlite_schema` is in a dump for: an empty sqlite_stat1 to insert statistics
+ * into (SQLite refuses `CREATE TABLE sqlite_stat1`). A STAT4 build (better-sqlite3's) creates
+ * an empty sqlite_stat4 alongside; it is dropped again, because the dump carries no stat4
+ * rows and the restored file should hold the tables the source had.
+ */
+function createStatTables(db: SqliteDb): void {
+  const exists = (name: string): boolean =>
+    db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) !==
+    undefined;
+  if (exists('sqlite_stat1')) return;
+  const hadStat4 = exists('sqlite_stat4');
+  db.exec('ANALYZE sqlite_schema');
+  if (!hadStat4 && exists('sqlite_stat4')) db.exec('DROP TABLE sqlite_stat4');
 }

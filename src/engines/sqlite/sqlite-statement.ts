@@ -20,6 +20,10 @@ export type StatementKind =
   | { readonly kind: 'sequence'; readonly table: string | null }
   /** DELETE FROM sqlite_sequence. */
   | { readonly kind: 'sequence-reset' }
+  /** `ANALYZE sqlite_schema`: `.dump`'s way to create the empty statistics tables. */
+  | { readonly kind: 'analyze-schema' }
+  /** INSERT INTO sqlite_stat1: planner statistics of `table` (null if unreadable). */
+  | { readonly kind: 'stat'; readonly table: string | null }
   | { readonly kind: 'other' };
 
 interface Token {
@@ -136,6 +140,13 @@ export function classifyStatement(sql: string): StatementKind {
     }
     case 'create':
       return classifyCreate(lx);
+    case 'analyze': {
+      const target = lx.name()?.toLowerCase();
+      const schemaTable = target === 'sqlite_schema' || target === 'sqlite_master';
+      const rest = lx.next();
+      const ends = rest === undefined || rest.text === ';';
+      return schemaTable && ends ? { kind: 'analyze-schema' } : { kind: 'other' };
+    }
     case 'insert':
     case 'replace':
       return classifyInsert(lx, first === 'replace');
@@ -170,6 +181,8 @@ function classifyInsert(lx: Lexer, replace: boolean): StatementKind {
   const lower = table?.toLowerCase();
   if (lower === 'sqlite_sequence')
     return { kind: 'sequence', table: stringsAfterValues(lx, 1)[0] ?? null };
+  if (lower === 'sqlite_stat1')
+    return { kind: 'stat', table: stringsAfterValues(lx, 1)[0] ?? null };
   if (lower === 'sqlite_schema' || lower === 'sqlite_master') {
     const values = stringsAfterValues(lx, 2);
     if (values[0]?.toLowerCase() !== 'table' || values[1] === undefined) return { kind: 'other' };
