@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Manifest } from '../pipeline/manifest.js';
+import type { StoredManifest } from '../pipeline/age-manifest-stub.js';
 import type { ArtifactQuery, ArtifactRecord, VerificationResult } from './catalog-types.js';
 
 interface ArtifactRow {
@@ -24,12 +24,18 @@ interface ArtifactRow {
 const KEEP_IF_SAME = (column: string): string =>
   `${column} = CASE WHEN artifacts.sha256 = excluded.sha256 THEN artifacts.${column} END`;
 
+// The public stub of a sealed manifest (engine '') does not replace the full manifest of the
+// same bytes that a backup or a keyed read recorded: listing without the key loses nothing.
+const KEEP_OPENED = (column: string): string =>
+  `${column} = CASE WHEN excluded.engine = '' AND artifacts.sha256 = excluded.sha256 THEN artifacts.${column} ELSE excluded.${column} END`;
+
 const UPSERT = `
   INSERT INTO artifacts (storage, key, connection, engine, created_at, size, sha256, tag, manifest)
   VALUES (@storage, @key, @connection, @engine, @createdAt, @size, @sha256, @tag, @manifest)
   ON CONFLICT (storage, key) DO UPDATE SET
-    connection = excluded.connection, engine = excluded.engine, created_at = excluded.created_at,
-    size = excluded.size, tag = excluded.tag, manifest = excluded.manifest,
+    connection = excluded.connection, created_at = excluded.created_at,
+    size = excluded.size, tag = excluded.tag,
+    ${['engine', 'manifest'].map(KEEP_OPENED).join(', ')},
     ${[
       'last_verified_at',
       'last_verify_status',
@@ -41,18 +47,21 @@ const UPSERT = `
       .join(', ')},
     sha256 = excluded.sha256`;
 
-/** Inserts or refreshes the cached manifest of `key` in `storage`. */
+/**
+ * Inserts or refreshes the cached manifest of `key` in `storage`. A sealed manifest's stub has
+ * no engine; it is stored with an empty one.
+ */
 export function upsertArtifact(
   db: Database.Database,
   storage: string,
   key: string,
-  manifest: Manifest,
+  manifest: StoredManifest,
 ): void {
   db.prepare(UPSERT).run({
     storage,
     key,
     connection: manifest.connection.name,
-    engine: manifest.engine,
+    engine: 'engine' in manifest ? manifest.engine : '',
     createdAt: manifest.finishedAt,
     size: manifest.size,
     sha256: manifest.sha256,
@@ -101,7 +110,7 @@ export function deleteArtifact(db: Database.Database, storage: string, key: stri
 export function replaceStorage(
   db: Database.Database,
   storage: string,
-  entries: readonly { readonly key: string; readonly manifest: Manifest }[],
+  entries: readonly { readonly key: string; readonly manifest: StoredManifest }[],
 ): void {
   const keep = new Set(entries.map((entry) => entry.key));
   db.transaction(() => {
@@ -136,7 +145,7 @@ function toRecord(row: ArtifactRow): ArtifactRecord {
     size: row.size,
     sha256: row.sha256,
     tag: row.tag,
-    manifest: JSON.parse(row.manifest) as Manifest,
+    manifest: JSON.parse(row.manifest) as StoredManifest,
     lastVerifiedAt: row.last_verified_at,
     lastVerifyStatus: row.last_verify_status,
     lastVerifyDeep: row.last_verify_deep === null ? null : row.last_verify_deep === 1,

@@ -1,4 +1,4 @@
-import type { Manifest } from '../pipeline/manifest.js';
+import type { StoredManifest } from '../pipeline/age-manifest-stub.js';
 
 /** What kind of work an operation record describes; other kinds may be added by later jobs. */
 export type OperationKind =
@@ -98,7 +98,7 @@ export interface ArtifactRecord {
   readonly size: number;
   readonly sha256: string;
   readonly tag: string | null;
-  readonly manifest: Manifest;
+  readonly manifest: StoredManifest;
   readonly lastVerifiedAt: string | null;
   readonly lastVerifyStatus: 'ok' | 'failed' | null;
   readonly lastVerifyDeep: boolean | null;

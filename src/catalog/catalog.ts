@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { LifeboatError, fromFsError } from '../errors/index.js';
-import type { Manifest } from '../pipeline/manifest.js';
+import type { StoredManifest } from '../pipeline/age-manifest-stub.js';
 import {
   deleteArtifact,
   replaceStorage,
@@ -93,7 +93,7 @@ export class Catalog {
   }
 
   /** Caches the manifest of artifact `key` in `storage`. */
-  recordArtifact(storage: string, key: string, manifest: Manifest): void {
+  recordArtifact(storage: string, key: string, manifest: StoredManifest): void {
     this.#use('writing to', (db) => upsertArtifact(db, storage, key, manifest));
   }
 
@@ -118,7 +118,7 @@ export class Catalog {
    */
   replaceArtifacts(
     storage: string,
-    entries: readonly { readonly key: string; readonly manifest: Manifest }[],
+    entries: readonly { readonly key: string; readonly manifest: StoredManifest }[],
   ): void {
     this.#use('writing to', (db) => replaceStorage(db, storage, entries));
   }

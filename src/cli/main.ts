@@ -92,6 +92,10 @@ program
     '--passphrase-env <var>',
     'encrypt with the passphrase held in this environment variable (age scrypt)',
   )
+  .option(
+    '--encrypt-manifest',
+    'encrypt the manifest too; only a stub (name, time, size) stays readable',
+  )
   .addOption(identity())
   .option('--to <storages>', 'storages to write to (comma-separated names)')
   .addOption(
@@ -120,6 +124,8 @@ program
   .description('list artifacts in the configured storages')
   .argument('[connection]', 'only artifacts of this connection')
   .option('--storage <name>', 'only this storage')
+  .addOption(identity())
+  .addOption(passphraseEnv())
   .addOption(json())
   .action(run(() => import('./commands/list.js')));
 
@@ -127,6 +133,8 @@ program
   .command('inspect')
   .description("show an artifact's manifest: tables, rows, sizes, checksums")
   .argument('<artifact>', 'artifact file name or path')
+  .addOption(identity())
+  .addOption(passphraseEnv())
   .addOption(json())
   .action(run(() => import('./commands/inspect.js')));
 
@@ -197,14 +205,18 @@ program
   .description("manage lifeboat's own history database")
   .command('rebuild')
   .description('recreate the artifact catalog from the manifests in every storage')
+  .addOption(identity())
+  .addOption(passphraseEnv())
   .addOption(json())
   .action(run(() => import('./commands/catalog-rebuild.js')));
 
 program
   .command('demo')
-  .description('create a demo SQLite app database, back it up and deep-verify it')
+  .description('create a demo app database (SQLite unless --url), back it up and deep-verify it')
   .option('--dir <path>', 'where the demo lives', 'lifeboat-demo')
   .option('--scale <n>', 'size factor (1 = tens of thousands of rows)', '1')
+  .option('--url <url>', 'build the demo in this MySQL/MariaDB database instead')
+  .option('--force', 'with --url: replace a database that already holds tables')
   .addOption(json())
   .action(run(() => import('./commands/demo.js')));
 

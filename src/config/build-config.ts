@@ -109,6 +109,9 @@ export function buildConfig(input: BuildInput): ResolvedConfig {
         ...(raw.defaults.encrypt.identity && {
           identity: resolve(baseDir, raw.defaults.encrypt.identity),
         }),
+        ...(raw.defaults.encrypt.manifest !== undefined && {
+          manifest: raw.defaults.encrypt.manifest,
+        }),
       },
     }),
     ...(raw.defaults?.retention !== undefined && {

@@ -165,9 +165,16 @@ export const configSchema = z.strictObject({
       storage: oneOrMany(name).optional(),
       compress: compress.default('gzip'),
       compress_level: compressLevel.optional(),
-      /** Recipients every backup is encrypted to; `identity` is the file restore decrypts with. */
+      /**
+       * Recipients every backup is encrypted to; `identity` is the file restore decrypts with;
+       * `manifest` seals the manifests of encrypted backups too (`--encrypt-manifest`).
+       */
       encrypt: z
-        .strictObject({ recipients: recipients.optional(), identity: nonEmpty.optional() })
+        .strictObject({
+          recipients: recipients.optional(),
+          identity: nonEmpty.optional(),
+          manifest: z.boolean().optional(),
+        })
         .optional(),
       retention: retention.optional(),
     })

@@ -127,9 +127,14 @@ export interface DefaultsConfig {
   readonly compressLevel?: number;
   /**
    * age encryption: `recipients` (public keys) every backup is encrypted to, and `identity`,
-   * the absolute path of the identity file restore and verify decrypt with.
+   * the absolute path of the identity file restore and verify decrypt with; `manifest` seals
+   * the manifests of encrypted backups too (`--encrypt-manifest`).
    */
-  readonly encrypt?: { readonly recipients?: readonly string[]; readonly identity?: string };
+  readonly encrypt?: {
+    readonly recipients?: readonly string[];
+    readonly identity?: string;
+    readonly manifest?: boolean;
+  };
   /** Retention of connections that no plan with a `retention` covers. */
   readonly retention?: RetentionConfig;
 }

@@ -16,7 +16,7 @@ export interface DemoResult {
   readonly backup: BackupResult;
 }
 
-/** The demo database is SQLite so that it needs no server. */
+/** The demo database is SQLite by default so that it needs no server. */
 const DEMO_URL = 'sqlite:./app.db';
 
 /**
@@ -29,13 +29,31 @@ export async function runDemo(options: {
   scale: number;
   signal: AbortSignal;
   events: EventSink;
+  /** Build the demo database here instead (a server database it replaces); SQLite by default. */
+  url?: string;
+  /** Replace a `url` database that already holds tables. */
+  force?: boolean;
 }): Promise<DemoResult> {
   const dir = resolve(options.dir);
   mkdirSync(dir, { recursive: true });
   const config = await loadConfig({ cwd: dir, env: {} });
-  const { engine, target } = resolveTarget(DEMO_URL, dir);
+  const url = options.url ?? DEMO_URL;
+  const { engine, target } = resolveTarget(url, dir);
   if (!engine.createDemoDatabase) {
-    throw new LifeboatError('INTERNAL', `engine "${engine.name}" cannot create the demo database`);
+    throw new LifeboatError('USAGE', `there is no demo database for ${engine.name} yet`, {
+      hint: 'leave out --url for the SQLite demo, or give a mysql:// URL',
+    });
+  }
+  if (options.url !== undefined && options.force !== true) {
+    // The demo replaces the database it is given: never someone's real one by a typo.
+    const existing = await engine.describe(target, { signal: options.signal });
+    if (existing !== null && existing.tables.length > 0) {
+      throw new LifeboatError(
+        'USAGE',
+        `${target.display} already holds ${existing.tables.length} table(s); the demo would replace them`,
+        { hint: 'name a database that does not exist yet, or add --force to replace it' },
+      );
+    }
   }
   options.events({
     type: 'phase',
@@ -46,10 +64,14 @@ export async function runDemo(options: {
   const catalog = Catalog.open(config.catalog.path);
   try {
     const ctx = { config, cwd: dir, catalog, signal: options.signal, events: options.events };
-    const backup = await runBackup(ctx, { connection: DEMO_URL, compress: 'gzip', verify: 'deep' });
+    const backup = await runBackup(ctx, { connection: url, compress: 'gzip', verify: 'deep' });
+    const size =
+      options.url === undefined
+        ? statSync(target.database).size
+        : ((await engine.describe(target, { signal: options.signal }))?.sizeBytes ?? 0);
     return {
-      database: target.database,
-      databaseBytes: statSync(target.database).size,
+      database: target.display,
+      databaseBytes: size,
       tables,
       rows,
       backup,

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { LifeboatError } from '../errors/index.js';
+import type { FlowStage } from '../progress/flow.js';
 import { AgeEncryptStage, type AgeSession } from './age-encrypt.js';
 import { codecFor, type Codec, type CompressorOptions } from './compression.js';
 import { Sha256Stage } from './hash-stage.js';
@@ -38,6 +39,8 @@ export interface BackupPipeline {
   artifactHash(): Measured;
   /** Resolves when `output` ended; rejects with the first error of any stage or consumer. */
   done(): Promise<void>;
+  /** Byte counters of `dump` (what was written to `input`), `compress` and `encrypt`. */
+  readonly flow: readonly FlowStage[];
 }
 
 /**
@@ -91,6 +94,34 @@ export function buildBackupPipeline(options: BackupPipelineOptions): BackupPipel
       return { size: artifactSize.bytes, sha256: artifactSha256() };
     },
     done: linked.done,
+    flow: [
+      {
+        name: 'dump',
+        output: () => contentSize.bytes,
+        heldBack: () => contentSha.writableNeedDrain,
+        starved: () => false,
+        done: () => contentSha.writableEnded,
+      },
+      meter('compress', compressor, chain[3] as Stage),
+      ...encrypt.map((stage) => meter('encrypt', stage, chain[4] as Stage)),
+    ],
+  };
+}
+
+/**
+ * Counts what `stage` hands on with a 'data' listener beside the pipe's own (a number added
+ * per chunk, no extra stream hop). Held back while the next stream refuses writes: the pipe
+ * then pauses `stage` until that stream drains.
+ */
+function meter(name: string, stage: Stage, next: Stage): FlowStage {
+  let bytes = 0;
+  stage.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  return {
+    name,
+    output: () => bytes,
+    heldBack: () => next.writableNeedDrain,
+    starved: () => false,
+    done: () => stage.writableFinished,
   };
 }
 

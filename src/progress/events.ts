@@ -1,4 +1,5 @@
 import type { TableSummary } from '../engines/engine.js';
+import type { DataFlow } from './flow.js';
 
 /**
  * What a job reports while it runs. Jobs never print: they emit these, and a renderer (text on
@@ -16,6 +17,8 @@ export type JobEvent =
   | { readonly type: 'rows'; readonly table: string; readonly rows: number }
   | { readonly type: 'table-done'; readonly summary: TableSummary }
   | { readonly type: 'bytes'; readonly bytes: number }
+  /** A backup's byte counters per stage, sent once when its pipeline is built; read, not logged. */
+  | { readonly type: 'flow'; readonly flow: DataFlow }
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'info'; readonly message: string };
 

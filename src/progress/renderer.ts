@@ -40,7 +40,7 @@ export function createRenderer(output: Output, options: RendererOptions): Render
 function jsonLinesRenderer(output: Output): Renderer {
   // Rows events are frequent; scripts want milestones, not a firehose.
   const sink: EventSink = (event) => {
-    if (event.type === 'rows' || event.type === 'bytes') return;
+    if (event.type === 'rows' || event.type === 'bytes' || event.type === 'flow') return;
     output.err.write(`${JSON.stringify({ event: event.type, ...withoutType(event) })}\n`);
   };
   return { sink, close: () => undefined };

@@ -1,11 +1,10 @@
 import { isAbsolute, resolve } from 'node:path';
 import { LifeboatError } from '../errors/index.js';
 import { LocalStorage } from './local/local-storage.js';
-import type { S3StorageOptions } from './s3/s3-options.js';
-import { S3Storage } from './s3/s3-storage.js';
-import type { SftpStorageOptions } from './sftp/sftp-options.js';
-import { SftpStorage } from './sftp/sftp-storage.js';
+import { s3Location, type S3StorageOptions } from './s3/s3-options.js';
+import { sftpLocation, type SftpStorageOptions } from './sftp/sftp-options.js';
 import type { Storage } from './storage.js';
+import { LazyStorage } from './wrappers/lazy-storage.js';
 
 /** A `type: local` entry of `storage:` in lifeboat.yaml. */
 export interface LocalStorageConfig {
@@ -30,7 +29,11 @@ export type StorageConfig = LocalStorageConfig | S3StorageConfig | SftpStorageCo
 
 type Factory<C extends StorageConfig> = (config: C, baseDir: string) => Storage;
 
-/** One factory per storage type: the only place that maps a config type to a backend. */
+/**
+ * One factory per storage type: the only place that maps a config type to a backend. Remote
+ * backends are imported when first used (their SDKs are large), so a command that never
+ * touches them does not pay for them.
+ */
 const FACTORIES: {
   readonly [T in StorageConfig['type']]: Factory<Extract<StorageConfig, { type: T }>>;
 } = {
@@ -39,9 +42,13 @@ const FACTORIES: {
       name: config.name,
       path: isAbsolute(config.path) ? config.path : resolve(baseDir, config.path),
     }),
-  s3: (config) => new S3Storage(config),
-  sftp: (config, baseDir) =>
-    new SftpStorage({
+  s3: (config) =>
+    new LazyStorage(
+      { name: config.name, kind: 's3', location: s3Location(config) },
+      async () => new (await import('./s3/s3-storage.js')).S3Storage(config),
+    ),
+  sftp: (config, baseDir) => {
+    const options: SftpStorageOptions = {
       ...config,
       ...(config.privateKeyPath === undefined
         ? {}
@@ -49,7 +56,12 @@ const FACTORIES: {
       ...(config.knownHosts === undefined
         ? {}
         : { knownHosts: resolve(baseDir, config.knownHosts) }),
-    }),
+    };
+    return new LazyStorage(
+      { name: config.name, kind: 'sftp', location: sftpLocation(options) },
+      async () => new (await import('./sftp/sftp-storage.js')).SftpStorage(options),
+    );
+  },
 };
 
 /**

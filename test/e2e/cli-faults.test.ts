@@ -212,7 +212,10 @@ describe('bad input', () => {
     const dir = tempDir();
     const res = await lifeboat(['backup', 'sqlite:./nope.db'], { cwd: dir });
     expect(res.code).toBe(4);
-    expect(res.stderr.split('\n').filter(Boolean)).toHaveLength(2);
+    // What was attempted, then the error on one line and its hint: no stack, no cascade.
+    const lines = res.stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^backing up "nope"/);
     expect(res.stderr).toMatch(/^error: .*nope\.db/m);
     expect(res.stderr).toMatch(/^hint: /m);
   });

@@ -185,5 +185,6 @@ describe('age encryption through the CLI (SQLite, local storage)', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('error: --encrypt needs recipients, and none are configured');
     expect(readdirSync(join(d, 'backups')).filter((f) => !f.endsWith('.json'))).toHaveLength(2);
-  }, 60_000);
+    // age's scrypt for a passphrase takes seconds on a loaded 2-core machine, four times here.
+  }, 150_000);
 });

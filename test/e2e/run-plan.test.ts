@@ -103,6 +103,44 @@ describe('lifeboat run <plan>', () => {
     );
   });
 
+  it("encrypts to the plan's recipients and deep-verifies with the configured identity", async () => {
+    const dir = project('true');
+    const keygen = await lifeboat(['keygen', '--output', 'key.txt'], { cwd: dir });
+    const recipient = keygen.stdout.trim();
+    expect(recipient).toMatch(/^age1/);
+    const config = (verify: string): string =>
+      [
+        'connections: { app: { url: "sqlite:./app.db" } }',
+        'storage: { local: { type: local, path: ./backups } }',
+        'plans:',
+        `  sealed: { connection: app, verify: ${verify}, encrypt: { recipients: ["${recipient}"] } }`,
+        '',
+      ].join('\n');
+    writeFileSync(join(dir, 'lifeboat.yaml'), config('deep'));
+    const env = cleanEnv({ LIFEBOAT_AGE_IDENTITY: 'key.txt' });
+    const r = await lifeboat(['run', 'sealed', '--json'], { cwd: dir, env });
+    expect(r.stderr).not.toContain('error:');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { artifacts: { artifact: string }[] };
+    const artifact = out.artifacts[0]?.artifact ?? '';
+    expect(artifact).toMatch(/\.age$/);
+    expect(
+      readFileSync(join(dir, 'backups', artifact))
+        .subarray(0, 21)
+        .toString(),
+    ).toBe('age-encryption.org/v1');
+    const manifest = JSON.parse(
+      readFileSync(join(dir, 'backups', `${artifact}.manifest.json`), 'utf8'),
+    ) as { encryption: unknown };
+    expect(manifest.encryption).toMatchObject({ format: 'age', mode: 'x25519' });
+
+    // A backup host with only the public key verifies the stored bytes and says so.
+    writeFileSync(join(dir, 'lifeboat.yaml'), config('true'));
+    const hostOnly = await lifeboat(['run', 'sealed'], { cwd: dir, env: cleanEnv() });
+    expect(hostOnly.code).toBe(0);
+    expect(hostOnly.stderr).toContain('is encrypted: not decrypted: no identity given');
+  });
+
   it('prints crontab lines and systemd units', async () => {
     const dir = project('true');
     const r = await lifeboat(['schedule', 'print'], { cwd: dir });

@@ -10,7 +10,9 @@ import { sqliteEngine } from '../../src/engines/sqlite/sqlite-engine.js';
 import { isLifeboatError } from '../../src/errors/index.js';
 import { runDump, writerFor } from '../../src/jobs/backup/dump.js';
 import { runPlan, watchRun } from '../../src/jobs/run/index.js';
+import { buildBackupPipeline } from '../../src/pipeline/backup-pipeline.js';
 import type { JobEvent } from '../../src/progress/events.js';
+import { DataFlow } from '../../src/progress/flow.js';
 import { tempDir } from '../support/cli.js';
 import { makeAppDb } from '../support/fixture-db.js';
 
@@ -85,6 +87,38 @@ describe('stall detection', () => {
     );
     expect(isLifeboatError(reason, 'STALLED')).toBe(true);
     expect(reason?.details).toMatchObject({ stage: 'upload', stallTimeoutMs: 1000 });
+  });
+
+  it('counts bytes moving through the pipeline as progress, with no event for many timeouts', async () => {
+    const watch = watchRun(new AbortController().signal, () => undefined, {
+      plan: 'nightly',
+      stallMs: 300,
+      timeoutMs: undefined,
+    });
+    const p = buildBackupPipeline({ compression: 'none', signal: watch.signal });
+    const flow = new DataFlow();
+    flow.add(...p.flow);
+    watch.sink({ type: 'flow', flow });
+    watch.sink({ type: 'phase', phase: 'dump', message: 'dumping' });
+    watch.arm();
+    const started = Date.now();
+    try {
+      // A reader that takes 64 KiB every 100 ms: 2 MiB take ~3 s, ten stall timeouts, and
+      // only the byte counters tell the watch that data still moves.
+      const reading = (async () => {
+        for await (const _chunk of p.output.iterator({ destroyOnReturn: false })) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      })();
+      const writer = writerFor(p.input, watch.signal);
+      for (let i = 0; i < 32; i++) await writer.write(Buffer.alloc(64 * 1024, 'x'));
+      p.input.end();
+      await reading;
+    } finally {
+      watch.stop();
+    }
+    expect(Date.now() - started).toBeGreaterThan(1500);
+    expect(watch.reason()).toBeUndefined();
   });
 
   it('a plan over its timeout is stopped with TIMEOUT while its pre hook runs', async () => {

@@ -1,10 +1,12 @@
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lifeboat, tempDir } from '../support/cli.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, cleanEnv, lifeboat, tempDir } from '../support/cli.js';
 import { makeAppDb } from '../support/fixture-db.js';
 import { startS3Server, type TestS3Server } from '../support/s3-server.js';
 import { sqliteDump } from '../support/sqlite-cli.js';
+import { s3StorageYaml } from '../support/storage-s3.js';
 
 /** lifeboat.yaml with a local storage and an S3 one on the test server. */
 function writeConfig(dir: string, endpoint: string, bucket: string): void {
@@ -13,14 +15,7 @@ function writeConfig(dir: string, endpoint: string, bucket: string): void {
     [
       'storage:',
       '  local: { type: local, path: ./backups }',
-      '  offsite:',
-      '    type: s3',
-      `    bucket: ${bucket}`,
-      '    prefix: app/',
-      `    endpoint: "${endpoint}"`,
-      '    access_key_id: S3RVER',
-      '    secret_access_key: S3RVER',
-      '    max_attempts: 2',
+      ...s3StorageYaml({ endpoint, bucket }, 'offsite', 'app/', ['max_attempts: 2']),
       'defaults: { storage: [local] }',
       '',
     ].join('\n'),
@@ -99,5 +94,48 @@ describe('off-site backups to S3 through the CLI', () => {
     expect(out.destinations.find((d) => d.storage === 'local')?.ok).toBe(true);
     expect(existsSync(join(dir, 'backups', out.artifact))).toBe(true);
     expect(readdirSync(join(dir, 'backups'))).toContain(`${out.artifact}.manifest.json`);
+  });
+
+  it('loads the S3 and SFTP SDKs only when such a storage is used', async () => {
+    const dir = tempDir();
+    makeAppDb(dir);
+    writeConfig(dir, server.endpoint, server.bucket);
+    const config = join(dir, 'lifeboat.yaml');
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace(
+        'defaults:',
+        '  remote: { type: sftp, host: 127.0.0.1, username: x, password: y, path: b }\ndefaults:',
+      ),
+    );
+    // Records every package module the CLI resolves (the SDKs are imported from ES modules).
+    const hook = join(dir, 'hook.mjs');
+    writeFileSync(
+      join(dir, 'resolve.mjs'),
+      'export async function resolve(s, c, next) {\n' +
+        '  const r = await next(s, c);\n' +
+        '  if (r.url.includes("/node_modules/")) process.stderr.write(`RESOLVED ${r.url}\\n`);\n' +
+        '  return r;\n' +
+        '}\n',
+    );
+    writeFileSync(
+      hook,
+      `import { register } from 'node:module';\nregister(${JSON.stringify(new URL(`file://${join(dir, 'resolve.mjs')}`).href)});\n`,
+    );
+    const run = (args: string[]): string => {
+      const res = spawnSync(process.execPath, ['--import', hook, CLI, ...args], {
+        cwd: dir,
+        env: cleanEnv(),
+        encoding: 'utf8',
+      });
+      expect(res.status, res.stderr).toBe(0);
+      return res.stderr;
+    };
+    const local = run(['backup', 'sqlite:./app.db', '--to', 'local']);
+    expect(local).toContain('RESOLVED');
+    expect(local).not.toMatch(/node_modules\/(@aws-sdk|ssh2)/);
+    const offsite = run(['list', '--storage', 'offsite']);
+    expect(offsite).toMatch(/node_modules\/@aws-sdk\/client-s3\//);
+    expect(offsite).not.toMatch(/node_modules\/ssh2/);
   });
 });

@@ -79,3 +79,18 @@ test('maintenance: info largest first, check, optimize, repair only where the en
     expect.objectContaining({ table: 'b', status: 'repaired' }),
   ]);
 });
+
+test('scratch databases are named lifeboat_verify_<pid>_<random> and leave nothing behind', async () => {
+  const s = await engine.createScratch(mysqlTarget(db), { signal: signal() });
+  expect(s.target.database).toMatch(new RegExp(`^lifeboat_verify_${process.pid}_[0-9a-f]+$`));
+  expect(await engine.describe(s.target, { signal: signal() })).toEqual(
+    expect.objectContaining({ tables: [] }),
+  );
+  await s.drop();
+  const left = mariadb(
+    `SHOW DATABASES LIKE '${s.target.database.replace(/_/g, '\\_')}'`,
+    undefined,
+    ['-N'],
+  );
+  expect(left.trim()).toBe('');
+});

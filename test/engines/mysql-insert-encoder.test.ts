@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import type { ValueKind } from '../../src/engines/mysql/mysql-columns.js';
 import { InsertEncoder, STATEMENT_CHARS } from '../../src/engines/mysql/mysql-insert-encoder.js';
 import { valueLiteral } from '../../src/engines/mysql/mysql-literals.js';
+import { TableChecksum } from '../../src/engines/mysql/mysql-checksum.js';
 
 /** The dump as the string-built dumper wrote it: the definition the encoder must match byte for byte. */
 function reference(prefix: string, kinds: ValueKind[], rows: (Buffer | null)[][]): Buffer {
@@ -32,6 +34,54 @@ function encode(prefix: string, kinds: ValueKind[], rows: (Buffer | null)[][]): 
 }
 
 const b = (s: string, enc: BufferEncoding = 'utf8'): Buffer => Buffer.from(s, enc);
+
+/**
+ * `lifeboat-mysql-v1` as docs/mysql.md defines it: per row SHA-256 over NULL = byte 0, a
+ * value = byte 1, 4-byte big-endian length, bytes; the first 16 bytes summed mod 2^128.
+ */
+function specChecksum(rows: readonly (readonly (Buffer | null)[])[]): string {
+  let sum = 0n;
+  for (const values of rows) {
+    const parts = values.map((v) => {
+      if (v === null) return Buffer.from([0]);
+      const head = Buffer.alloc(5);
+      head[0] = 1;
+      head.writeUInt32BE(v.length, 1);
+      return Buffer.concat([head, v]);
+    });
+    const digest = createHash('sha256').update(Buffer.concat(parts)).digest();
+    sum = (sum + BigInt(`0x${digest.subarray(0, 16).toString('hex')}`)) % 2n ** 128n;
+  }
+  return `lifeboat-mysql-v1:${sum.toString(16).padStart(32, '0')}`;
+}
+
+/** A text-protocol row packet's payload: per value a length-encoded string, 0xFB for NULL. */
+function packet(values: readonly (Buffer | null)[]): Buffer {
+  const parts = values.map((v) => {
+    if (v === null) return Buffer.from([0xfb]);
+    const n = v.length;
+    const head =
+      n < 0xfb
+        ? Buffer.from([n])
+        : n < 0x10000
+          ? Buffer.from([0xfc, n & 0xff, n >> 8])
+          : n < 0x1000000
+            ? Buffer.from([0xfd, n & 0xff, (n >> 8) & 0xff, n >> 16])
+            : Buffer.from([
+                0xfe,
+                n & 0xff,
+                (n >> 8) & 0xff,
+                (n >> 16) & 0xff,
+                n >>> 24,
+                0,
+                0,
+                0,
+                0,
+              ]);
+    return Buffer.concat([head, v]);
+  });
+  return Buffer.concat(parts);
+}
 
 describe('mysql insert encoder', () => {
   test('writes the bytes of valueLiteral for every kind and awkward value', () => {
@@ -79,5 +129,36 @@ describe('mysql insert encoder', () => {
     encoder.addRow([]);
     encoder.end();
     expect(encoder.take().toString()).toBe('DELETE FROM `e`;\nINSERT INTO `e` () VALUES (),();\n');
+  });
+
+  test('rows straight from packets give the bytes of valueLiteral and the documented checksum', () => {
+    const kinds: ValueKind[] = ['number', 'hex', 'string', 'string'];
+    const rows: (Buffer | null)[][] = [
+      [b('-1'), b(''), b(''), null],
+      [b('42'), Buffer.alloc(250, 1), b('x'.repeat(251)), b("it's 😀")],
+      [null, Buffer.alloc(70_000, 0xfe), b('€'.repeat(30_000)), b('\0\n')],
+      [b('3.5'), null, Buffer.from([0x61, 0xff, 0x27]), Buffer.alloc(0xfb, 0x41)],
+    ];
+    const prefix = 'INSERT INTO `p` (`a`, `b`, `c`, `d`) VALUES ';
+    const encoder = new InsertEncoder(prefix, kinds);
+    const chunks: Buffer[] = [];
+    const fromPackets = new TableChecksum();
+    for (const values of rows) {
+      // The payload sits inside a larger buffer, as in mysql2's socket chunks.
+      const payload = packet(values);
+      const buf = Buffer.concat([Buffer.from([9, 9, 9]), payload, Buffer.from([7])]);
+      encoder.addPacket(buf, 3, 3 + payload.length);
+      fromPackets.addPacket(buf, 3, 3 + payload.length, values.length);
+      if (encoder.full) chunks.push(encoder.take());
+    }
+    encoder.end();
+    chunks.push(encoder.take());
+    expect(Buffer.concat(chunks).equals(reference(prefix, kinds, rows))).toBe(true);
+    expect(fromPackets.rows).toBe(rows.length);
+    expect(fromPackets.toString()).toBe(specChecksum(rows));
+    const empty = new TableChecksum();
+    empty.addPacket(Buffer.from([1, 0x31]), 0, 2, 0); // `SELECT 1` of a table without columns
+    empty.addPacket(Buffer.from([1, 0x31]), 0, 2, 0);
+    expect(empty.toString()).toBe(specChecksum([[], []]));
   });
 });

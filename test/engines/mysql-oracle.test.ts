@@ -1,21 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { ConnectionTarget } from '../../src/engines/engine.js';
 import { mysqlEngine as engine } from '../../src/engines/mysql/mysql-engine.js';
 import { isLifeboatError } from '../../src/errors/index.js';
 import {
   checksumTables,
-  createDb,
-  dropDbs,
   mariadb,
   mariadbDump,
   mariadbDumpBytes,
-  mysqlTarget,
-  uniqueDb,
+  useFixtureDb,
 } from '../support/mysql-db.js';
 import { byName, chunked, dumpToString, FULL } from '../support/sqlite-dump-helpers.js';
 
-const FIXTURE = readFileSync(new URL('../fixtures/mysql/app-schema.sql', import.meta.url), 'utf8');
 const signal = (): AbortSignal => new AbortController().signal;
 
 /** The schema as mariadb-dump sees it: the oracle for "restored schema is identical". */
@@ -24,61 +19,52 @@ function schemaOf(db: string): string {
 }
 
 describe('mysql oracle: app schema', () => {
-  const dbs: string[] = [];
-  let source: ConnectionTarget;
-  let full: Awaited<ReturnType<typeof dumpToString>>;
-
-  beforeAll(async () => {
-    const db = createDb('oracle');
-    dbs.push(db);
-    mariadb(FIXTURE, db);
-    source = mysqlTarget(db);
-    full = await dumpToString(engine, source, FULL);
-  });
-  afterAll(() => dropDbs(...dbs));
-
-  const fresh = (): ConnectionTarget => {
-    const db = uniqueDb('restored');
-    dbs.push(db);
-    return mysqlTarget(db);
-  };
+  const fixture = useFixtureDb('app-schema.sql', 'oracle');
+  const fresh = (): ConnectionTarget => fixture.fresh();
 
   test('backup -> restore into a fresh database: schema, CHECKSUM TABLE and summaries identical', async () => {
     const target = fresh();
-    const result = await engine.restore(target, chunked(full.sql, 7000), { signal: signal() });
-    expect(byName(result.tables)).toEqual(byName(full.tables));
+    const result = await engine.restore(target, chunked(fixture.full.sql, 7000), {
+      signal: signal(),
+    });
+    expect(byName(result.tables)).toEqual(byName(fixture.full.tables));
     // AUTO_INCREMENT counters are part of the schema (SHOW CREATE TABLE keeps them): no normalizing needed.
-    expect(schemaOf(target.database)).toEqual(schemaOf(source.database));
-    expect(checksumTables(target.database)).toEqual(checksumTables(source.database));
+    expect(schemaOf(target.database)).toEqual(schemaOf(fixture.source.database));
+    expect(checksumTables(target.database)).toEqual(checksumTables(fixture.source.database));
     expect(byName(await engine.summarize(target, undefined, { signal: signal() }))).toEqual(
-      byName(full.tables),
+      byName(fixture.full.tables),
     );
     // Triggers were created after the rows: loading fired none of them.
     expect(mariadb('SELECT COUNT(*) FROM audit_log', target.database, ['-N']).trim()).toBe('50');
   });
 
   test('the dump warns about non-transactional tables; --lock-tables locks them instead', async () => {
-    const session = await engine.openDump(source, FULL, { signal: signal() });
+    const session = await engine.openDump(fixture.source, FULL, { signal: signal() });
     expect(session.warnings?.().join('\n')).toMatch(/"audit_log" \(MyISAM\), "counters" \(Aria\)/);
     expect(session.sourceFacts?.()).toEqual({ binlog: null });
     await session.close();
-    const locked = await dumpToString(engine, source, { ...FULL, options: { lockTables: true } });
+    const locked = await dumpToString(engine, fixture.source, {
+      ...FULL,
+      options: { lockTables: true },
+    });
     expect(locked.tables.slice(0, 2).map((t) => t.name)).toEqual(['audit_log', 'counters']);
-    expect(byName(locked.tables)).toEqual(byName(full.tables));
+    expect(byName(locked.tables)).toEqual(byName(fixture.full.tables));
   });
 
   test('noDefiner strips DEFINER clauses', async () => {
-    expect(full.sql).toMatch(/DEFINER=`root`@/);
-    const stripped = await dumpToString(engine, source, { ...FULL, options: { noDefiner: true } });
+    expect(fixture.full.sql).toMatch(/DEFINER=`root`@/);
+    const stripped = await dumpToString(engine, fixture.source, {
+      ...FULL,
+      options: { noDefiner: true },
+    });
     expect(stripped.sql).not.toMatch(/DEFINER\s*=/);
   });
 
   test('the mariadb client restores a lifeboat dump as it is', () => {
-    const db = createDb('client');
-    dbs.push(db);
-    mariadb(full.sql, db);
-    expect(schemaOf(db)).toEqual(schemaOf(source.database));
-    expect(checksumTables(db)).toEqual(checksumTables(source.database));
+    const db = fixture.created('client');
+    mariadb(fixture.full.sql, db);
+    expect(schemaOf(db)).toEqual(schemaOf(fixture.source.database));
+    expect(checksumTables(db)).toEqual(checksumTables(fixture.source.database));
   });
 
   test.each([
@@ -87,24 +73,24 @@ describe('mysql oracle: app schema', () => {
     ['--routines --triggers --events', ['--routines', '--triggers', '--events']],
   ])('lifeboat restores mariadb-dump output (%s)', async (_name, args) => {
     const target = fresh();
-    const dump = mariadbDumpBytes(source.database, args);
+    const dump = mariadbDumpBytes(fixture.source.database, args);
     expect(engine.sniff(dump.subarray(0, 300).toString('utf8'))).toBe(true);
     const result = await engine.restore(target, chunked(dump, 5000), { signal: signal() });
-    expect(checksumTables(target.database)).toEqual(checksumTables(source.database));
-    expect(byName(result.tables)).toEqual(byName(full.tables));
+    expect(checksumTables(target.database)).toEqual(checksumTables(fixture.source.database));
+    expect(byName(result.tables)).toEqual(byName(fixture.full.tables));
     if (args.includes('--routines'))
-      expect(schemaOf(target.database)).toEqual(schemaOf(source.database));
+      expect(schemaOf(target.database)).toEqual(schemaOf(fixture.source.database));
   });
 
   test('a restore failing on a corrupt row near the end leaves the target identical', async () => {
     const target = fresh();
-    await engine.restore(target, chunked(full.sql), { signal: signal() });
+    await engine.restore(target, chunked(fixture.full.sql), { signal: signal() });
     const schema = schemaOf(target.database);
     const sums = checksumTables(target.database);
-    const at = full.sql.lastIndexOf('INSERT INTO `users`');
+    const at = fixture.full.sql.lastIndexOf('INSERT INTO `users`');
     expect(at).toBeGreaterThan(0);
     // A row with too few values, late in the artifact (after every other table's data).
-    const corrupt = `${full.sql.slice(0, at)}INSERT INTO \`users\` (\`id\`, \`email\`) VALUES (1, 'x', 'too many');\n${full.sql.slice(at)}`;
+    const corrupt = `${fixture.full.sql.slice(0, at)}INSERT INTO \`users\` (\`id\`, \`email\`) VALUES (1, 'x', 'too many');\n${fixture.full.sql.slice(at)}`;
     const error = await engine
       .restore(target, chunked(corrupt), { signal: signal() })
       .catch((e: unknown) => e);

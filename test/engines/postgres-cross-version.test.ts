@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ConnectionTarget } from '../../src/engines/engine.js';
 import { postgresEngine } from '../../src/engines/postgres/postgres-engine.js';
+import { isLifeboatError } from '../../src/errors/index.js';
 import { PG_SERVER, uniqueDbName } from '../support/postgres-db.js';
 import { EXTRA_MAJORS, startPgServer, type PgServer } from '../support/pg-servers.js';
 import {
@@ -15,12 +16,12 @@ import {
 } from '../support/sqlite-dump-helpers.js';
 
 /**
- * Cross-version checks: the oracle round trip on PostgreSQL 13 and 18 (started from npm
- * packages, see test/support/pg-servers.ts) and backups from an older server restored into a
- * newer one, the machine's PostgreSQL 15 included.
+ * Cross-version checks: the oracle round trip on PostgreSQL 13, 14, 16, 17 and 18 (started from
+ * npm packages, see test/support/pg-servers.ts) and backups from an older server restored into
+ * a newer one, the machine's PostgreSQL 15 included.
  *
- * The oracle is the machine's pg_dump 15 wherever it can read the server (13 and 15; it refuses
- * 16+), and the npm packages ship no pg_dump. For an 18 server the checks are instead: a catalog
+ * The oracle is the machine's pg_dump 15 wherever it can read the server (13 to 15; it refuses
+ * 16+), and the npm packages ship no pg_dump. For 16+ servers the checks are instead: a catalog
  * snapshot (every object with its pg_get_*def text, owners, ACLs, comments), lifeboat's own
  * dump of the copy holding the same statements as the source's, and the COPY data and
  * summaries. Across versions the schema is compared with the fixture loaded natively into the
@@ -33,11 +34,14 @@ const FIXTURE = readFileSync(
   'utf8',
 );
 
-/** PostgreSQL 13 has no SQL-standard function bodies (14+): the same function, quoted. */
+/**
+ * PostgreSQL 13 has no SQL-standard function bodies (14+): the same function, quoted; and no
+ * per-column compression (14+).
+ */
 const FIXTURE_13 = FIXTURE.replace(
   /STABLE\nBEGIN ATOMIC\n([\s\S]*?);\nEND;/,
   (_m, body: string) => `STABLE\nAS $$${body}$$;`,
-);
+).replace(/^ALTER TABLE .* SET COMPRESSION .*$/gm, '');
 
 /** Objects only PostgreSQL 18 has, each of which lifeboat once dumped wrongly. */
 const EXTRAS_18 = `
@@ -74,9 +78,12 @@ SELECT line FROM (
      obj_description(c.oid, 'pg_class'))
    FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM ns)
      AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'c', 'i', 'I') AND c.oid NOT IN (SELECT objid FROM ext)
- UNION ALL SELECT format('column %s.%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s', a.attrelid::regclass, a.attname, a.attnum,
+ UNION ALL SELECT format('column %s.%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s', a.attrelid::regclass, a.attname, a.attnum,
      format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attislocal, a.attgenerated, a.attidentity,
-     pg_get_expr(d.adbin, d.adrelid), co.collname, a.attacl, col_description(a.attrelid, a.attnum))
+     pg_get_expr(d.adbin, d.adrelid), co.collname, a.attacl, col_description(a.attrelid, a.attnum),
+     -- column settings; attcompression is 14+, and the machine's 15 keeps a pg_attver option
+     nullif(a.attstattarget, -1), a.attstorage, to_jsonb(a) ->> 'attcompression',
+     array(SELECT o FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\\_%'))
    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
      LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> 100
@@ -184,7 +191,7 @@ async function restoreInto(dumped: DumpedText, to: { url: string; major: number 
   return db;
 }
 
-describe('postgres across major versions (13 and 18 from npm, 15 on the machine)', () => {
+describe('postgres across major versions (13, 14, 16, 17, 18 from npm, 15 on the machine)', () => {
   const servers = new Map<number, PgServer>();
   const machine = { url: PG_SERVER, major: 15 };
   const on = (major: number): { url: string; major: number } =>
@@ -242,6 +249,38 @@ describe('postgres across major versions (13 and 18 from npm, 15 on the machine)
     expect(snapshot).toContain('constraint app.shapes|width_given|n|NOT NULL w|t|t|');
     const again = await dumpToString(postgresEngine, target(copy), FULL);
     expect(statements(again.sql)).toEqual(statements(dumped.sql));
+  });
+
+  // One round trip per further major, kept short: the fixture, a backup, a restore, compared.
+  test.each([14, 16, 17])(
+    'postgres %i: the restored copy has the same schema and data',
+    async (major) => {
+      const server = on(major);
+      const db = await loaded(server.url, major, FIXTURE);
+      const dumped = await dumpToString(postgresEngine, target(db), FULL);
+      expect(dumped.serverVersion).toMatch(new RegExp(`^${major}\\.`));
+      const copy = await restoreInto(dumped, server);
+      expect(await query(copy, SNAPSHOT)).toEqual(await query(db, SNAPSHOT));
+      if (major <= 15) {
+        expect(pgDump(copy, ['--schema-only'])).toBe(pgDump(db, ['--schema-only']));
+        expect(pgDump(copy, ['--data-only'])).toBe(pgDump(db, ['--data-only']));
+      } else {
+        const again = await dumpToString(postgresEngine, target(copy), FULL);
+        expect(statements(again.sql)).toEqual(statements(dumped.sql));
+      }
+    },
+  );
+
+  test('--schema-via pg_dump refuses a server newer than the pg_dump on PATH', async () => {
+    const source = await loaded(on(18).url, 18, 'CREATE TABLE t (id int);');
+    const error = await dumpToString(postgresEngine, target(source), {
+      ...FULL,
+      options: { schemaVia: 'pg_dump' },
+    }).catch((e: unknown) => e);
+    expect(isLifeboatError(error, 'ENGINE_UNSUPPORTED')).toBe(true);
+    expect((error as Error).message).toMatch(
+      /pg_dump 15 on PATH is older than the postgresql 18 server/,
+    );
   });
 
   test.each([

@@ -1,36 +1,26 @@
-import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { postgresEngine } from '../../src/engines/postgres/postgres-engine.js';
 import { byName, chunked, dumpToString, FULL } from '../support/sqlite-dump-helpers.js';
-import { createDb, dropDb, pgDump, pgTarget, psql } from '../support/postgres-db.js';
+import { PG_FIXTURE, pgDump, pgTarget, psql, scratchDatabases } from '../support/postgres-db.js';
 
-const FIXTURE = readFileSync(
-  new URL('../fixtures/postgres/app-schema.sql', import.meta.url),
-  'utf8',
-);
 const signal = (): AbortSignal => new AbortController().signal;
 
 /** pg_dump output without the lines that name the database or differ between runs. */
 const normalize = (text: string): string => text.replace(/^-- Dumped (from|by) .*$/gm, '');
 
 describe('postgres oracle: pg_dump of the restored copy equals pg_dump of the source', () => {
-  const dbs: string[] = [];
+  const dbs = scratchDatabases();
   let source: string;
   let dumped: Awaited<ReturnType<typeof dumpToString>>;
 
   beforeAll(async () => {
-    source = await createDb();
-    dbs.push(source);
-    psql(source, FIXTURE);
+    source = await dbs.fresh();
+    psql(source, PG_FIXTURE);
     dumped = await dumpToString(postgresEngine, pgTarget(source), FULL);
-  });
-  afterAll(async () => {
-    for (const db of dbs) await dropDb(db);
   });
 
   test('schema, data and summaries are identical after a lifeboat round trip', async () => {
-    const target = await createDb();
-    dbs.push(target);
+    const target = await dbs.fresh();
     const result = await postgresEngine.restore(pgTarget(target), chunked(dumped.sql, 8192), {
       signal: signal(),
     });
@@ -47,8 +37,7 @@ describe('postgres oracle: pg_dump of the restored copy equals pg_dump of the so
   });
 
   test('a restore into a database that does not exist creates it', async () => {
-    const name = `${source}_new`;
-    dbs.push(name);
+    const name = dbs.track(`${source}_new`);
     await postgresEngine.restore(pgTarget(name), chunked(dumped.sql), { signal: signal() });
     expect(normalize(pgDump(name, ['--schema-only']))).toBe(
       normalize(pgDump(source, ['--schema-only'])),
@@ -56,8 +45,7 @@ describe('postgres oracle: pg_dump of the restored copy equals pg_dump of the so
   });
 
   test('psql -1 -f restores a lifeboat artifact without lifeboat', async () => {
-    const target = await createDb();
-    dbs.push(target);
+    const target = await dbs.fresh();
     psql(target, dumped.sql);
     expect(normalize(pgDump(target, ['--schema-only']))).toBe(
       normalize(pgDump(source, ['--schema-only'])),
@@ -72,8 +60,7 @@ describe('postgres oracle: pg_dump of the restored copy equals pg_dump of the so
     ['--inserts', ['--inserts']],
     ['--clean --if-exists', ['--clean', '--if-exists']],
   ])('lifeboat restores pg_dump -Fp output (%s)', async (_label, args) => {
-    const target = await createDb();
-    dbs.push(target);
+    const target = await dbs.fresh();
     psql(target, 'CREATE TABLE leftover(x int); INSERT INTO leftover VALUES (1);');
     const plain = pgDump(source, ['-Fp', ...args]);
     const result = await postgresEngine.restore(pgTarget(target), chunked(plain, 5000), {

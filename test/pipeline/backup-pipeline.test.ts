@@ -1,17 +1,25 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLifeboatError } from '../../src/errors/index.js';
+import { writerFor } from '../../src/jobs/backup/dump.js';
+import { storeEverywhere } from '../../src/jobs/backup/store.js';
 import { openArtifactReader } from '../../src/pipeline/artifact-reader.js';
 import { buildBackupPipeline } from '../../src/pipeline/backup-pipeline.js';
 import { codecFor, codecForKey } from '../../src/pipeline/compression.js';
+import { DataFlow } from '../../src/progress/flow.js';
 import { MemoryStorage } from '../../src/storage/memory/memory-storage.js';
+import { S3Storage } from '../../src/storage/s3/s3-storage.js';
 import { isNotExist, type Storage } from '../../src/storage/storage.js';
 import { FaultyStorage } from '../../src/storage/wrappers/faulty-storage.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { startS3Server } from '../support/s3-server.js';
 import { readAll, sha256 } from '../support/storage-bodies.js';
 import { localStorageUnderTest } from '../support/storage-local.js';
+import { bucketResidue, s3Options } from '../support/storage-s3.js';
 import { feed, sha256sum, sqlText } from './pipeline-helpers.js';
 
 const signal = (): AbortSignal => new AbortController().signal;
@@ -301,3 +309,93 @@ async function keysFrom(storage: Storage): Promise<string[]> {
   for await (const info of storage.list('')) keys.push(info.key);
   return keys;
 }
+
+describe('per-stage byte counters (the stall watch reads them)', () => {
+  it('count every stage and name nothing once the backup is done', async () => {
+    const storage = new MemoryStorage({ name: 'm' });
+    const sig = signal();
+    const p = buildBackupPipeline({ compression: 'gzip', signal: sig, blockSize: 64 * 1024 });
+    const flow = new DataFlow();
+    flow.add(...p.flow);
+    const text = sqlText(500_000);
+    const [[outcome]] = await Promise.all([
+      storeEverywhere(
+        p.output,
+        [storage],
+        'a.sql.gz',
+        () => p.artifactHash(),
+        sig,
+        (u) => flow.add(...u),
+      ),
+      feed(p.input, text),
+    ]);
+    expect(outcome?.ok).toBe(true);
+    const size = p.artifactHash().size;
+    expect(flow.snapshot()).toEqual([
+      { stage: 'dump', bytes: text.length, state: 'done' },
+      { stage: 'compress', bytes: size, state: 'done' },
+      { stage: 'upload:m', bytes: size, state: 'done' },
+    ]);
+    expect(flow.finished()).toBe(true);
+    expect(flow.blame()).toBeUndefined();
+  });
+
+  it('blame the stalled upload, not the dump its backpressure stopped', async () => {
+    const server = await startS3Server();
+    const proxy = await startFaultProxy(server.port);
+    const local = await localStorageUnderTest();
+    // Small parts, one at a time: the stalled upload pushes back on the dump after ~10 MiB.
+    const offsite = new S3Storage({
+      ...s3Options(server, { partSize: 5 * 1024 * 1024, queueSize: 1, maxAttempts: 1 }),
+      endpoint: `http://127.0.0.1:${proxy.port}`,
+    });
+    cleanups.push(async () => {
+      offsite.close();
+      await proxy.stop();
+      await server.stop();
+      await local.cleanup();
+    });
+    proxy.inject({ kind: 'stall', afterBytes: 1024 * 1024 });
+    const controller = new AbortController();
+    const p = buildBackupPipeline({ compression: 'gzip', signal: controller.signal });
+    const flow = new DataFlow();
+    flow.add(...p.flow);
+    const stored = storeEverywhere(
+      p.output,
+      [local.storage, offsite],
+      'a.sql.gz',
+      () => p.artifactHash(),
+      controller.signal,
+      (u) => flow.add(...u),
+    );
+    // A dump that never ends: random text gzip cannot shrink, written with backpressure.
+    const writer = writerFor(p.input, controller.signal);
+    const dumping = (async () => {
+      for (;;) await writer.write(randomBytes(64 * 1024).toString('base64'));
+    })().catch((err: unknown) => err);
+    // Nothing moves for a second: the bytes are stuck.
+    let total = -1;
+    while (flow.total() !== total) {
+      total = flow.total();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    expect(flow.blame()).toBe('upload:offsite');
+    expect(flow.snapshot().map((s) => [s.stage, s.state])).toEqual([
+      ['dump', 'held-back'],
+      ['compress', 'held-back'],
+      ['upload:local', 'starved'],
+      ['upload:offsite', 'working'],
+    ]);
+    const [dumped, , , offsiteTook] = flow.snapshot().map((s) => s.bytes);
+    expect(dumped).toBeGreaterThan(5 * 1024 * 1024);
+    expect(offsiteTook).toBeLessThan(dumped as number);
+
+    controller.abort();
+    const outcomes = await stored;
+    expect(outcomes.map((o) => o.ok)).toEqual([false, false]);
+    // The writer waiting for the pipeline to drain is released by the abort.
+    expect(await dumping).toBeInstanceOf(Error);
+    expect(await local.residue()).toEqual([]);
+    expect(await bucketResidue(server)).toEqual([]);
+  });
+});

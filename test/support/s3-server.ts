@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,8 +28,12 @@ export interface TestS3Server {
   failNext(count: number, error: InjectedHttpError): Promise<void>;
   /** Requests served so far, as `METHOD path?query-names`; for asserting retries. */
   requests(): Promise<string[]>;
+  /** Forgets injected errors that have not been used up. */
+  clearFaults(): Promise<void>;
   /** Unfinished multipart uploads the server still holds (should be none after a put). */
   pendingUploads(): Promise<string[]>;
+  /** Makes an unfinished upload look initiated at `at` (ListMultipartUploads reports it so). */
+  backdateUpload(uploadId: string, at: Date): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,7 +47,7 @@ export interface TestS3Server {
  */
 const CHILD = String.raw`
 const S3rver = require(process.env.S3RVER_MODULE);
-const { rm } = require('node:fs/promises');
+const { readFile, readdir, rm, stat } = require('node:fs/promises');
 const { join } = require('node:path');
 const { DIRECTORY: directory, BUCKET: bucket } = process.env;
 const app = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory,
@@ -55,6 +59,11 @@ app.middleware.unshift(async (ctx, next) => {
   if (ctx.path === '/__lifeboat/fail') {
     faults.push({ remaining: Number(ctx.query.count), status: Number(ctx.query.status),
       code: ctx.query.code, method: ctx.query.method });
+    ctx.body = 'ok';
+    return;
+  }
+  if (ctx.path === '/__lifeboat/clear') {
+    faults.length = 0;
     ctx.body = 'ok';
     return;
   }
@@ -73,6 +82,11 @@ app.middleware.unshift(async (ctx, next) => {
       '</Code><Message>injected fault</Message></Error>';
     return;
   }
+  if (ctx.method === 'GET' && ctx.path.replace(/\/$/, '') === '/' + bucket && 'uploads' in ctx.query) {
+    ctx.type = 'application/xml';
+    ctx.body = await listUploads(ctx.query);
+    return;
+  }
   const uploadId = ctx.query.uploadId;
   if (ctx.method === 'DELETE' && typeof uploadId === 'string') {
     if (!/^[0-9a-f-]+$/i.test(uploadId)) throw new Error('bad upload id');
@@ -82,6 +96,37 @@ app.middleware.unshift(async (ctx, next) => {
   }
   await next();
 });
+// ListMultipartUploads, which s3rver lacks: an upload's directory holds its key in "key", and
+// that file's mtime is its initiation time (tests backdate it to age an upload).
+const xml = (v) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+async function listUploads(query) {
+  const prefix = query.prefix || '';
+  const max = Number(query['max-uploads'] || 1000);
+  const all = [];
+  for (const id of await readdir(uploads).catch(() => [])) {
+    const file = join(uploads, id, 'key');
+    const key = await readFile(file, 'utf8').catch(() => undefined);
+    if (key === undefined || !key.startsWith(prefix)) continue;
+    all.push({ key, id, initiated: (await stat(file)).mtime });
+  }
+  all.sort((a, b) => (a.key === b.key ? (a.id < b.id ? -1 : 1) : a.key < b.key ? -1 : 1));
+  const km = query['key-marker'] || '';
+  const um = query['upload-id-marker'] || '';
+  const after = all.filter((u) => u.key > km || (u.key === km && um !== '' && u.id > um));
+  const page = after.slice(0, max);
+  const truncated = after.length > page.length;
+  const last = page[page.length - 1];
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    '<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+    '<Bucket>' + xml(bucket) + '</Bucket><Prefix>' + xml(prefix) + '</Prefix>' +
+    '<MaxUploads>' + max + '</MaxUploads><IsTruncated>' + truncated + '</IsTruncated>' +
+    (truncated ? '<NextKeyMarker>' + xml(last.key) + '</NextKeyMarker><NextUploadIdMarker>' +
+      xml(last.id) + '</NextUploadIdMarker>' : '') +
+    page.map((u) => '<Upload><Key>' + xml(u.key) + '</Key><UploadId>' + xml(u.id) +
+      '</UploadId><Initiated>' + u.initiated.toISOString() + '</Initiated>' +
+      '<StorageClass>STANDARD</StorageClass></Upload>').join('') +
+    '</ListMultipartUploadsResult>';
+}
 app.run().then((address) => process.stdout.write(JSON.stringify({ port: address.port }) + '\n'));
 process.stdin.on('end', () => process.exit(0)).resume();
 `;
@@ -122,6 +167,12 @@ export async function startS3Server(bucket = 'lifeboat-test'): Promise<TestS3Ser
       await control(`fail?${query.toString()}`);
     },
     requests: async () => JSON.parse(await control('requests')) as string[],
+    clearFaults: async () => {
+      await control('clear');
+    },
+    backdateUpload: async (uploadId, at) => {
+      await utimes(join(directory, bucket, '._S3rver_uploads', uploadId, 'key'), at, at);
+    },
     pendingUploads: async () =>
       (await readdir(join(directory, bucket, '._S3rver_uploads')).catch(() => [])).sort(),
     stop: async () => {

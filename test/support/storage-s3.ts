@@ -76,3 +76,22 @@ export function s3StorageUnderTest(
     },
   };
 }
+
+/** The lines of a `type: s3` entry under `storage:` in lifeboat.yaml, on the test server. */
+export function s3StorageYaml(
+  server: Pick<TestS3Server, 'endpoint' | 'bucket'>,
+  name: string,
+  prefix: string,
+  extra: readonly string[] = [],
+): string[] {
+  return [
+    `  ${name}:`,
+    '    type: s3',
+    `    bucket: ${server.bucket}`,
+    `    prefix: ${prefix}`,
+    `    endpoint: "${server.endpoint}"`,
+    '    access_key_id: S3RVER',
+    '    secret_access_key: S3RVER',
+    ...extra.map((line) => `    ${line}`),
+  ];
+}

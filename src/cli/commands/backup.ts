@@ -24,6 +24,9 @@ export default async function backup(
           ? rt.env[PASSPHRASE_ENV] || undefined
           : undefined;
     const identityFiles = strings(opts.identity);
+    const encryptManifest = opts.encryptManifest === true ? true : undefined;
+    // A verify must open a sealed manifest: the configured identity or the passphrase will do.
+    const sealing = encryptManifest ?? ctx.config.defaults.encrypt?.manifest ?? false;
     const result = await runBackup(ctx, {
       ...(typeof connection === 'string' ? { connection } : {}),
       schemaOnly: opts.schemaOnly === true,
@@ -36,10 +39,12 @@ export default async function backup(
       ...optional('encrypt', typeof opts.encrypt === 'boolean' ? opts.encrypt : undefined),
       ...optional('recipients', recipients),
       ...optional('passphrase', passphrase),
-      ...(verify && identityFiles
+      ...optional('encryptManifest', encryptManifest),
+      ...(verify && (identityFiles || sealing)
         ? {
             decrypt: await loadDecryptKeys({
-              identityFiles,
+              ...optional('identityFiles', identityFiles),
+              ...(sealing ? optional('passphraseEnv', stringOpt(opts.passphraseEnv)) : {}),
               env: rt.env,
               cwd: rt.cwd,
               config: ctx.config,
@@ -66,6 +71,10 @@ export default async function backup(
     }
     return result.status === 'partial' ? EXIT_FAILED : EXIT_OK;
   });
+}
+
+function stringOpt(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** Engine-specific switches, only those the user actually set. */

@@ -13,6 +13,8 @@ export default async function demo(
     scale: int(opts.scale, '--scale') ?? 1,
     signal: rt.signal,
     events: rt.renderer.sink,
+    ...(typeof opts.url === 'string' ? { url: opts.url } : {}),
+    force: opts.force === true,
   });
   rt.renderer.close();
   const b = result.backup;

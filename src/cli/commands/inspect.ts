@@ -1,7 +1,7 @@
 import { LifeboatError } from '../../errors/index.js';
 import { locateArtifact } from '../../jobs/shared/locate.js';
 import { formatBytes, formatCount } from '../../progress/format.js';
-import { withJobContext } from '../context.js';
+import { decryptKeysFrom, withJobContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
 import { table } from '../table.js';
 
@@ -9,10 +9,11 @@ import { table } from '../table.js';
 export default async function inspect(
   rt: CommandRuntime,
   ref: unknown,
-  _opts: Record<string, unknown>,
+  opts: Record<string, unknown>,
 ): Promise<number> {
   return withJobContext(rt, async (ctx) => {
-    const located = await locateArtifact(ctx, String(ref));
+    const decrypt = await decryptKeysFrom(rt, ctx, opts);
+    const located = await locateArtifact(ctx, String(ref), { decrypt });
     const m = located.manifest;
     if (!m) {
       throw new LifeboatError('MANIFEST_MISSING', `artifact "${located.key}" has no manifest`, {

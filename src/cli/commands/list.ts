@@ -1,6 +1,8 @@
 import { runList } from '../../jobs/list/list-job.js';
+import { optionalDecryptKeys } from '../../jobs/shared/decrypt-keys.js';
+import { isSealed, type StoredManifest } from '../../pipeline/age-manifest-stub.js';
 import { formatBytes, formatCount } from '../../progress/format.js';
-import { withJobContext } from '../context.js';
+import { decryptKeysFrom, withJobContext } from '../context.js';
 import type { CommandRuntime } from '../runtime.js';
 import { table } from '../table.js';
 
@@ -11,9 +13,15 @@ export default async function list(
   opts: Record<string, unknown>,
 ): Promise<number> {
   return withJobContext(rt, async (ctx) => {
+    const decrypt = await optionalDecryptKeys(
+      () => decryptKeysFrom(rt, ctx, opts),
+      opts.identity !== undefined || opts.passphraseEnv !== undefined,
+      (message) => ctx.events({ type: 'warning', message }),
+    );
     const { artifacts, problems } = await runList(ctx, {
       ...(typeof connection === 'string' ? { connection } : {}),
       ...(typeof opts.storage === 'string' ? { storage: opts.storage } : {}),
+      decrypt,
     });
     ctx.close();
     if (rt.json) {
@@ -23,13 +31,15 @@ export default async function list(
           artifact: a.key,
           storage: a.storage,
           connection: a.manifest.connection.name,
-          engine: a.manifest.engine,
+          engine: isSealed(a.manifest) ? null : a.manifest.engine,
           createdAt: a.manifest.finishedAt,
           tag: a.manifest.tag,
           size: a.manifest.size,
           sha256: a.manifest.sha256,
-          tables: a.manifest.tables.length,
-          rows: a.manifest.tables.reduce((s, t) => s + t.rows, 0),
+          tables: tablesOf(a.manifest)?.length ?? null,
+          rows: rowsOf(a.manifest),
+          encrypted: Boolean(a.manifest.encryption),
+          manifestSealed: isSealed(a.manifest),
           verified: a.verified,
         })),
         problems,
@@ -46,8 +56,9 @@ export default async function list(
       a.storage,
       a.manifest.finishedAt.replace('T', ' ').slice(0, 19),
       formatBytes(a.manifest.size),
-      String(a.manifest.tables.length),
-      formatCount(a.manifest.tables.reduce((s, t) => s + t.rows, 0)),
+      // A sealed manifest listed without its key: the counts are inside the encrypted part.
+      String(tablesOf(a.manifest)?.length ?? 'sealed'),
+      isSealed(a.manifest) ? '-' : formatCount(rowsOf(a.manifest) ?? 0),
       a.verified ? `${a.verified.status}${a.verified.deep ? ' (deep)' : ''}` : '-',
     ]);
     rt.output.out.write(
@@ -55,4 +66,12 @@ export default async function list(
     );
     return 0;
   });
+}
+
+function tablesOf(manifest: StoredManifest): readonly unknown[] | null {
+  return isSealed(manifest) ? null : manifest.tables;
+}
+
+function rowsOf(manifest: StoredManifest): number | null {
+  return isSealed(manifest) ? null : manifest.tables.reduce((s, t) => s + t.rows, 0);
 }

@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { headerSize, lengthAt, NULL_VALUE } from './mysql-packet.js';
 
 /** Name and version of the checksum; bump the version if the encoding below ever changes. */
 export const CHECKSUM_ALGORITHM = 'lifeboat-mysql-v1';
@@ -22,38 +23,61 @@ export class TableChecksum {
   rows = 0;
   readonly #limbs = [0, 0, 0, 0];
   #buf = Buffer.alloc(4096);
+  /**
+   * Views of `#buf` by length, made once: a table's rows have few distinct lengths, and a
+   * `subarray` per row cost more than hashing a short one.
+   */
+  #views: (Buffer | undefined)[] = [];
 
-  /** Adds one row of raw values (null for NULL). */
-  addRow(values: readonly (Buffer | null)[]): void {
-    const count = values.length;
-    let need = 0;
-    for (let i = 0; i < count; i++) need += 5 + (values[i]?.length ?? 0);
-    if (need > this.#buf.length) this.#buf = Buffer.alloc(Math.max(need, this.#buf.length * 2));
+  /**
+   * Adds one row from its text-protocol row packet (`src[start, end)`: `count` values, each
+   * a length-encoded string or 0xFB for NULL), without a Buffer per value.
+   */
+  addPacket(src: Uint8Array, start: number, end: number, count: number): void {
+    // Each value grows by at most 4 bytes (a length of 1 byte becomes 5 bytes with its tag).
+    const need = end - start + 4 * count;
+    if (need > this.#buf.length) {
+      this.#buf = Buffer.alloc(Math.max(need, this.#buf.length * 2));
+      this.#views = [];
+    }
     const buf = this.#buf;
     let at = 0;
-    // Indexed loops and byte stores: a native call per short value (`copy`, `writeUInt32BE`)
-    // cost more than the bytes.
+    let p = start;
     for (let i = 0; i < count; i++) {
-      const v = values[i] ?? null;
-      if (v === null) {
+      const first = src[p] as number;
+      if (first === NULL_VALUE) {
+        p++;
         buf[at++] = 0;
         continue;
       }
-      const n = v.length;
+      const n = lengthAt(src, p);
+      p += headerSize(first);
       buf[at] = 1;
       buf[at + 1] = n >>> 24;
       buf[at + 2] = (n >>> 16) & 0xff;
       buf[at + 3] = (n >>> 8) & 0xff;
       buf[at + 4] = n & 0xff;
       at += 5;
-      if (n > 64) {
-        buf.set(v, at);
+      // A view per value (`subarray`) costs more than copying a few hundred bytes by hand.
+      if (n > 512) {
+        buf.set(src.subarray(p, p + n), at);
         at += n;
       } else {
-        for (let j = 0; j < n; j++) buf[at++] = v[j] as number;
+        for (let j = p, e = p + n; j < e; j++) buf[at++] = src[j] as number;
       }
+      p += n;
     }
-    const digest = sha256Latin1(buf.subarray(0, at));
+    let view = this.#views[at];
+    if (view === undefined) {
+      view = buf.subarray(0, at);
+      if (at <= 4096) this.#views[at] = view;
+    }
+    this.#add(view);
+  }
+
+  /** Adds the hash of one encoded row. */
+  #add(encoded: Buffer): void {
+    const digest = sha256Latin1(encoded);
     let carry = 0;
     for (let i = 3; i >= 0; i--) {
       const word =

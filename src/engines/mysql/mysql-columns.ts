@@ -44,24 +44,48 @@ const BINARY = new Set([
   'geomcollection',
 ]);
 
+/** The columns a table's rows are read and written with, and whether its row history is. */
+export interface TableColumns {
+  readonly columns: DataColumn[];
+  /**
+   * A system-versioned table whose history is dumped: rows are read `FOR SYSTEM_TIME ALL`
+   * with their ROW START / ROW END timestamps, and inserted with
+   * `system_versioning_insert_history` on (MariaDB 10.11+).
+   */
+  readonly history: boolean;
+}
+
 /**
  * The stored columns of a table in ordinal order, invisible ones included (a `SELECT *`
  * would miss them), generated ones left out: the server computes those again on restore and
- * refuses explicit values for them.
+ * refuses explicit values for them. A system-versioned table keeps its row periods: explicit
+ * `GENERATED ALWAYS AS ROW START/END` columns where they stand, implicit ones as `row_start`
+ * and `row_end` at the end. Tables versioned by transaction id (BIGINT periods) lose their
+ * history: the ids mean nothing on another server, and the server takes no explicit values
+ * for them.
  */
 export async function dataColumns(
   session: MysqlSession,
   database: string,
   table: string,
-): Promise<DataColumn[]> {
+  versioned: boolean,
+): Promise<TableColumns> {
   const rows = await session.query(
-    `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, EXTRA AS extra
+    `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, EXTRA AS extra, GENERATION_EXPRESSION AS expr
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
       ORDER BY ORDINAL_POSITION`,
     [database, table],
   );
-  return rows
-    .filter((r) => !/\b(VIRTUAL|STORED|PERSISTENT) GENERATED\b/i.test(String(r.extra ?? '')))
+  const period = (r: (typeof rows)[number]): boolean =>
+    versioned && /^ROW (START|END)$/i.test(String(r.expr ?? ''));
+  const periods = rows.filter(period);
+  const history = versioned && periods.every((r) => String(r.type).toLowerCase() !== 'bigint');
+  const columns = rows
+    .filter(
+      (r) =>
+        (history && period(r)) ||
+        !/\b(VIRTUAL|STORED|PERSISTENT) GENERATED\b/i.test(String(r.extra ?? '')),
+    )
     .map((r) => {
       const dataType = String(r.type).toLowerCase();
       const kind: ValueKind = NUMERIC.has(dataType)
@@ -71,6 +95,13 @@ export async function dataColumns(
           : 'string';
       return { name: String(r.name), dataType, kind };
     });
+  if (history && periods.length === 0) {
+    columns.push(
+      { name: 'row_start', dataType: 'timestamp', kind: 'string' },
+      { name: 'row_end', dataType: 'timestamp', kind: 'string' },
+    );
+  }
+  return { columns, history };
 }
 
 /**
@@ -88,8 +119,9 @@ export function selectExpression(column: DataColumn): string {
 export function selectRows(
   database: string,
   table: string,
-  columns: readonly DataColumn[],
+  { columns, history }: TableColumns,
 ): string {
   const list = columns.length === 0 ? '1' : columns.map(selectExpression).join(', ');
-  return `SELECT ${list} FROM ${quoteIdent(database)}.${quoteIdent(table)}`;
+  const all = history ? ' FOR SYSTEM_TIME ALL' : '';
+  return `SELECT ${list} FROM ${quoteIdent(database)}.${quoteIdent(table)}${all}`;
 }

@@ -48,6 +48,40 @@ export function tableText(name: string, create: string): string {
 }
 
 /**
+ * DROP and CREATE of one MariaDB sequence and, for a dump with data, `SETVAL` to where it
+ * stood, as mariadb-dump writes them (plus the cycle count, which mariadb-dump leaves out).
+ */
+export function sequenceText(
+  name: string,
+  create: string,
+  state: { next: string; cycles: string } | undefined,
+): string {
+  const ident = quoteIdent(name);
+  const setval = state ? `DO SETVAL(${ident}, ${state.next}, 0, ${state.cycles});\n` : '';
+  return `\n-- sequence ${ident}\nDROP SEQUENCE IF EXISTS ${ident};\n${create};\n${setval}`;
+}
+
+/**
+ * The server shows a column's `DEFAULT NEXTVAL(s)` qualified with the database
+ * (`nextval(\`shop\`.\`s\`)`); left so, a restore into another database would keep
+ * drawing numbers from the source's sequence. Unqualified, it names the sequence of the
+ * database the table is created in. Sequences of other databases stay qualified.
+ */
+export function unqualifySequences(create: string, database: string): string {
+  const db = quoteIdent(database).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return create.replace(new RegExp(`\\b(nextval|lastval|setval)\\(${db}\\.`, 'gi'), '$1(');
+}
+
+/**
+ * Around the rows of a system-versioned table whose history is dumped, as
+ * `mariadb-dump --dump-history` writes it: lets the INSERTs set ROW START / ROW END.
+ */
+export const HISTORY_ON =
+  '/*M!101100 SET @old_system_versioning_insert_history=@@session.system_versioning_insert_history, @@session.system_versioning_insert_history=1 */;\n';
+export const HISTORY_OFF =
+  '/*M!101100 SET system_versioning_insert_history=@old_system_versioning_insert_history */;\n';
+
+/**
  * A stand-in view with the real view's columns, as mysqldump writes one: every view exists
  * before any real view definition runs, so views that use other views restore in any order.
  */

@@ -6,12 +6,22 @@ import { quoteIdent, type MysqlSession } from './mysql-connect.js';
 import {
   footerText,
   headerText,
+  HISTORY_OFF,
+  HISTORY_ON,
   objectText,
   placeholderViewText,
+  sequenceText,
   tableText,
+  unqualifySequences,
 } from './mysql-dump-text.js';
 import { InsertEncoder, STATEMENT_CHARS } from './mysql-insert-encoder.js';
-import { showCreateTable, type BaseTable, type SchemaObject } from './mysql-objects.js';
+import {
+  sequenceState,
+  showCreateSequence,
+  showCreateTable,
+  type BaseTable,
+  type SchemaObject,
+} from './mysql-objects.js';
 import { rowQuery } from './mysql-rows.js';
 
 /** What `openMysqlDump` read before handing the snapshot to the session. */
@@ -22,6 +32,8 @@ export interface MysqlDumpPlan {
   readonly signal: AbortSignal;
   /** Selected base tables in dump order. */
   readonly tables: readonly BaseTable[];
+  /** Sequences, created (with their state, when the scope has data) before any table. */
+  readonly sequences: readonly string[];
   readonly views: readonly { object: SchemaObject; columns: string[] }[];
   /** Triggers, routines and events, in the order they are written. */
   readonly objects: readonly SchemaObject[];
@@ -66,9 +78,17 @@ export class MysqlDumpSession implements DumpSession {
     const { scope, session, database } = this.#plan;
     if (!scope.schema) return;
     const buf = new OutBuffer(out);
+    // Sequences first: a table's DEFAULT NEXTVAL(s) needs s when rows are inserted.
+    for (const name of this.#plan.sequences) {
+      throwIfAborted(this.#plan.signal);
+      const create = await showCreateSequence(session, database, name);
+      const state = scope.data ? await sequenceState(session, database, name) : undefined;
+      buf.add(sequenceText(name, create, state));
+    }
     for (const table of this.#plan.tables) {
       throwIfAborted(this.#plan.signal);
-      buf.add(tableText(table.name, await showCreateTable(session, database, table.name)));
+      const create = await showCreateTable(session, database, table.name);
+      buf.add(tableText(table.name, unqualifySequences(create, database)));
       if (buf.full) await buf.flush();
     }
     for (const view of this.#plan.views)
@@ -82,14 +102,15 @@ export class MysqlDumpSession implements DumpSession {
     onRows: (rowsSoFar: number) => void,
   ): Promise<TableSummary> {
     const { session, database, scope, signal } = this.#plan;
-    if (!this.tables.some((t) => t.name === table.name)) {
+    const base = this.#plan.tables.find((t) => t.name === table.name);
+    if (base === undefined) {
       throw new LifeboatError('INTERNAL', `table "${table.name}" is not part of this dump`);
     }
     const checksum = new TableChecksum();
     if (!scope.data) return { name: table.name, rows: 0, checksum: checksum.toString() };
     throwIfAborted(signal);
     const ident = quoteIdent(table.name);
-    const { columns, sql } = await rowQuery(session, database, table.name);
+    const { columns, history, sql } = await rowQuery(session, database, base);
     const prefix = `INSERT INTO ${ident} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) VALUES `;
     const encoder = new InsertEncoder(
       prefix,
@@ -97,7 +118,8 @@ export class MysqlDumpSession implements DumpSession {
     );
     // Without the schema the restore fills existing tables, so say that their rows are replaced.
     if (!scope.schema) encoder.addText(`DELETE FROM ${ident};\n`);
-    const empty: (Buffer | null)[] = [];
+    if (history) encoder.addText(HISTORY_ON);
+    const count = columns.length;
     let reported = 0;
     const flush = async (): Promise<void> => {
       reported += encoder.size;
@@ -110,16 +132,17 @@ export class MysqlDumpSession implements DumpSession {
       throwIfAborted(signal);
     };
     try {
-      await session.eachRaw(sql, (raw) => {
-        const values = columns.length === 0 ? empty : raw;
-        checksum.addRow(values);
-        encoder.addRow(values);
+      // A table without stored columns reads `SELECT 1`: its rows hash and print as empty.
+      await session.eachRaw(sql, (buf, start, end) => {
+        checksum.addPacket(buf, start, end, count);
+        encoder.addPacket(buf, start, end);
         return encoder.full ? flush() : undefined;
       });
     } catch (err) {
       throw session.mapError(err, `reading table "${table.name}" of`);
     }
     encoder.end();
+    if (history) encoder.addText(HISTORY_OFF);
     if (encoder.size > 0) await out.write(encoder.take());
     onRows(checksum.rows);
     await this.#release(table.name);

@@ -1,5 +1,6 @@
 import type { Engine } from '../engine.js';
 import { sniffMysqlDump } from './mysql-dump-text.js';
+import { createMysqlDemoDatabase } from './mysql-demo.js';
 import { describeMysql, summarizeMysql } from './mysql-inspect.js';
 import { mysqlMaintenance } from './mysql-maintenance.js';
 import { listMysqlDatabases } from './mysql-databases.js';
@@ -34,4 +35,5 @@ export const mysqlEngine = {
   sniff: sniffMysqlDump,
   maintenance: mysqlMaintenance,
   listDatabases: listMysqlDatabases,
+  createDemoDatabase: (target, options) => createMysqlDemoDatabase(target, options.scale),
 } as const satisfies Engine;

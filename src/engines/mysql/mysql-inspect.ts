@@ -84,7 +84,8 @@ export async function summarizeIn(
   tables: readonly string[] | undefined,
   signal: AbortSignal,
 ): Promise<TableSummary[]> {
-  const existing = (await readTables(session, database)).map((t) => t.name);
+  const all = await readTables(session, database);
+  const existing = all.map((t) => t.name);
   const names = tables ?? existing;
   const missing = names.filter((n) => !existing.includes(n));
   if (missing.length > 0) {
@@ -97,6 +98,9 @@ export async function summarizeIn(
     );
   }
   const result: TableSummary[] = [];
-  for (const name of names) result.push(await summarizeTable(session, database, name, signal));
+  for (const name of names) {
+    const table = all.find((t) => t.name === name) ?? { name, versioned: false };
+    result.push(await summarizeTable(session, database, table, signal));
+  }
   return result;
 }

@@ -12,6 +12,8 @@ export interface LoadResult {
   readonly artifactTables: readonly string[];
   /** Tables now in the scratch database that the swap moves (respecting `tables`). */
   readonly loaded: readonly string[];
+  /** Sequences now in the scratch database that the swap moves too (not summarized). */
+  readonly sequences: readonly string[];
   /** True when the dump creates tables: the restore replaces the whole database. */
   readonly replacesSchema: boolean;
   /** SET statements and view/trigger/routine/event statements, replayed in the target after the swap. */
@@ -63,7 +65,9 @@ export async function loadDump(
       table = statement.table;
       if (statement.verb === 'create') {
         replacesSchema = true;
+        await placeholderSequences(text);
         present.add(statement.table);
+        standIns.delete(statement.table);
       } else if (statement.verb !== 'drop' && !present.has(statement.table)) {
         present.add(statement.table);
         if (targetTables.has(statement.table)) await copyDefinition(statement.table);
@@ -73,6 +77,22 @@ export async function loadDump(
     if (statement.kind === 'object' && (statement.type === 'trigger' || statement.type === 'event'))
       return;
     await pipe.run(statements, text);
+  };
+  // The server refuses a table whose DEFAULT NEXTVAL(s) names a missing sequence. A sequence
+  // the load does not create (left out by `tables`, or dumped after the table) gets a
+  // stand-in: never swapped in, and the swap points defaults that name the scratch database
+  // at the target's sequence.
+  const standIns = new Set<string>();
+  const placeholderSequences = async (text: string): Promise<void> => {
+    for (const m of text.matchAll(/\bnextval\(\s*(`(?:[^`]|``)+`|[\w$]+)\s*\)/gi)) {
+      const raw = m[1] ?? '';
+      const name = Buffer.from(raw, 'latin1').toString('utf8');
+      const unquoted = name.startsWith('`') ? name.slice(1, -1).replace(/``/g, '`') : name;
+      if (present.has(unquoted)) continue;
+      present.add(unquoted);
+      standIns.add(unquoted);
+      await pipe.run(statements, `CREATE SEQUENCE IF NOT EXISTS ${raw}`);
+    }
   };
   const copyDefinition = async (name: string): Promise<void> => {
     // Queued behind the statements in flight on the loader.
@@ -118,13 +138,17 @@ export async function loadDump(
     });
   }
   const rows = await loader.query(
-    'SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = ? ORDER BY TABLE_NAME',
-    [scratch, 'BASE TABLE'],
+    `SELECT TABLE_NAME AS t, TABLE_TYPE = 'SEQUENCE' AS seq FROM information_schema.TABLES
+      WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED', 'SEQUENCE')
+      ORDER BY TABLE_NAME`,
+    [scratch],
   );
-  const loaded = rows
-    .map((r) => String(r.t))
-    .filter((t) => requested === undefined || requested.has(t));
-  return { statements, artifactTables: artifact, loaded, replacesSchema, replay };
+  const wanted = rows.filter((r) => requested === undefined || requested.has(String(r.t)));
+  const loaded = wanted.filter((r) => Number(r.seq) !== 1).map((r) => String(r.t));
+  const sequences = wanted
+    .filter((r) => Number(r.seq) === 1 && !standIns.has(String(r.t)))
+    .map((r) => String(r.t));
+  return { statements, artifactTables: artifact, loaded, sequences, replacesSchema, replay };
 }
 
 /** With `tables`, only those tables' statements (and their triggers) run; views and routines do not. */

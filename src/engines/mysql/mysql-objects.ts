@@ -6,6 +6,8 @@ export interface BaseTable {
   readonly name: string;
   readonly engine: string;
   readonly rows: number | undefined;
+  /** MariaDB `WITH SYSTEM VERSIONING`: the table keeps the history of its rows. */
+  readonly versioned: boolean;
 }
 
 /** A view, trigger, routine or event, with the session settings it was created under. */
@@ -32,9 +34,9 @@ export function isTransactional(table: BaseTable): boolean {
 }
 
 /**
- * The base tables of `database` by name. MariaDB sequences and system-versioned tables are
- * refused with their names: lifeboat does not dump their state (sequence position, row
- * history) yet, and a backup that silently lost it would look complete.
+ * The tables of `database` that hold rows, by name: base tables and MariaDB system-versioned
+ * tables. Sequences are read by {@link readSequences}; any other kind is refused with its
+ * name, because a backup that silently left it out would look complete.
  */
 export async function readTables(session: MysqlSession, database: string): Promise<BaseTable[]> {
   const rows = await session.query(
@@ -42,7 +44,7 @@ export async function readTables(session: MysqlSession, database: string): Promi
        FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`,
     [database],
   );
-  const unsupported = rows.filter((r) => r.type !== 'BASE TABLE' && r.type !== 'VIEW');
+  const unsupported = rows.filter((r) => !KNOWN_TYPES.has(String(r.type)));
   if (unsupported.length > 0) {
     const list = unsupported.map((r) => `"${String(r.name)}" (${String(r.type).toLowerCase()})`);
     throw new LifeboatError(
@@ -52,12 +54,52 @@ export async function readTables(session: MysqlSession, database: string): Promi
     );
   }
   return rows
-    .filter((r) => r.type === 'BASE TABLE')
+    .filter((r) => r.type === 'BASE TABLE' || r.type === VERSIONED)
     .map((r) => ({
       name: String(r.name),
       engine: String(r.engine ?? ''),
       rows: r.estimate === null || r.estimate === undefined ? undefined : Number(r.estimate),
+      versioned: r.type === VERSIONED,
     }));
+}
+
+const VERSIONED = 'SYSTEM VERSIONED';
+const KNOWN_TYPES = new Set(['BASE TABLE', VERSIONED, 'SEQUENCE', 'VIEW']);
+
+/** The MariaDB sequences of `database`, by name. */
+export async function readSequences(session: MysqlSession, database: string): Promise<string[]> {
+  const rows = await session.query(
+    "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'SEQUENCE' ORDER BY TABLE_NAME",
+    [database],
+  );
+  return rows.map((r) => String(r.name));
+}
+
+/** `SHOW CREATE SEQUENCE`: its definition (start, bounds, increment, cache, cycle). */
+export async function showCreateSequence(
+  session: MysqlSession,
+  database: string,
+  sequence: string,
+): Promise<string> {
+  const [row] = await session.query(
+    `SHOW CREATE SEQUENCE ${quoteIdent(database)}.${quoteIdent(sequence)}`,
+  );
+  return String(row?.['Create Table'] ?? '');
+}
+
+/**
+ * Where a sequence stands, as `mariadb-dump` reads it: the next value not yet handed out to
+ * any cache, and how many times it has cycled. `SETVAL(s, next, 0, cycles)` puts it back.
+ */
+export async function sequenceState(
+  session: MysqlSession,
+  database: string,
+  sequence: string,
+): Promise<{ next: string; cycles: string }> {
+  const [row] = await session.query(
+    `SELECT next_not_cached_value AS next, cycle_count AS cycles FROM ${quoteIdent(database)}.${quoteIdent(sequence)}`,
+  );
+  return { next: String(row?.next ?? '1'), cycles: String(row?.cycles ?? '0') };
 }
 
 /** `SHOW CREATE TABLE`, AUTO_INCREMENT state included. */

@@ -3,7 +3,7 @@ import { LifeboatError, isLifeboatError } from '../../errors/index.js';
 import { MysqlSession, quoteIdent } from './mysql-connect.js';
 import { databaseExists, summarizeIn } from './mysql-inspect.js';
 import { loadDump } from './mysql-load.js';
-import { readTables } from './mysql-objects.js';
+import { readSequences, readTables } from './mysql-objects.js';
 import { createDatabase, scratchName } from './mysql-scratch.js';
 import { swapIn } from './mysql-swap.js';
 
@@ -43,7 +43,12 @@ export async function restoreMysql(
     // logging stays on: the swap's RENAME is logged, so a replica needs the scratch tables too.
     await loader.query('SET FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0, autocommit = 0');
     const targetTables = new Set(
-      exists ? (await readTables(admin, target.database)).map((t) => t.name) : [],
+      exists
+        ? [
+            ...(await readTables(admin, target.database)).map((t) => t.name),
+            ...(await readSequences(admin, target.database)),
+          ]
+        : [],
     );
     const loaded = await loadDump(loader, scratch, target.database, targetTables, sql, options);
     // Back to autocommit, so that measuring leaves no transaction (and no metadata locks)
@@ -62,7 +67,7 @@ export async function restoreMysql(
         target: target.database,
         scratch,
         old,
-        incoming: loaded.loaded,
+        incoming: [...loaded.loaded, ...loaded.sequences],
         replaceAll: options.tables === undefined && loaded.replacesSchema,
         replay: loaded.replay,
       });

@@ -2,34 +2,36 @@ import { abortedError } from '../../errors/index.js';
 import { TableChecksum } from './mysql-checksum.js';
 import { dataColumns, selectRows, type DataColumn } from './mysql-columns.js';
 import type { MysqlSession } from './mysql-connect.js';
+import type { BaseTable } from './mysql-objects.js';
 
 /** The columns of one table and the SELECT that reads its raw rows (dump and summaries alike). */
 export async function rowQuery(
   session: MysqlSession,
   database: string,
-  table: string,
-): Promise<{ columns: DataColumn[]; sql: string }> {
-  const columns = await dataColumns(session, database, table);
-  return { columns, sql: selectRows(database, table, columns) };
+  table: Pick<BaseTable, 'name' | 'versioned'>,
+): Promise<{ columns: DataColumn[]; history: boolean; sql: string }> {
+  const read = await dataColumns(session, database, table.name, table.versioned);
+  return { ...read, sql: selectRows(database, table.name, read) };
 }
 
 /**
  * Row count and checksum of one table, read exactly as the dump reads it so the two agree.
  * A table without stored columns still has rows: each row hashes as the empty encoding.
+ * A system-versioned table counts every version of its rows whose history the dump keeps.
  */
 export async function summarizeTable(
   session: MysqlSession,
   database: string,
-  table: string,
+  table: Pick<BaseTable, 'name' | 'versioned'>,
   signal: AbortSignal,
 ): Promise<{ name: string; rows: number; checksum: string }> {
   const { columns, sql } = await rowQuery(session, database, table);
   const checksum = new TableChecksum();
-  const empty: (Buffer | null)[] = [];
-  await session.eachRaw(sql, (row) => {
-    checksum.addRow(columns.length === 0 ? empty : row);
+  const count = columns.length;
+  await session.eachRaw(sql, (buf, start, end) => {
+    checksum.addPacket(buf, start, end, count);
     if ((checksum.rows & 0xfff) === 0 && signal.aborted) throw abortedError(signal.reason);
     return undefined;
   });
-  return { name: table, rows: checksum.rows, checksum: checksum.toString() };
+  return { name: table.name, rows: checksum.rows, checksum: checksum.toString() };
 }

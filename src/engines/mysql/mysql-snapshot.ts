@@ -6,12 +6,14 @@ import {
   isTransactional,
   readEvents,
   readRoutines,
+  readSequences,
   readTables,
   readTriggers,
   readViews,
   type BaseTable,
 } from './mysql-objects.js';
 import { mysqlCode } from './mysql-errors.js';
+import { dataColumns } from './mysql-columns.js';
 
 /**
  * Opens a dump of `target`: reads what to dump, then starts one REPEATABLE READ
@@ -39,8 +41,12 @@ export async function openMysqlDump(
   let locker: MysqlSession | undefined;
   try {
     const all = await readTables(session, target.database);
-    const selected = selectTables(all, scope, target);
+    const sequences = await readSequences(session, target.database);
+    const selected = selectTables(all, sequences, scope, target);
     const whole = scope.tables === undefined;
+    const excluded = new Set(scope.excludeTables ?? []);
+    // A sequence is schema with state: part of a whole dump that has the schema.
+    const dumpedSequences = scope.schema && whole ? sequences.filter((s) => !excluded.has(s)) : [];
     const views = scope.schema && whole ? await readViews(session, target.database) : [];
     const names = new Set(selected.map((t) => t.name));
     const objects = scope.schema
@@ -52,6 +58,7 @@ export async function openMysqlDump(
       : [];
     const plain = selected.filter((t) => !isTransactional(t));
     const warnings: string[] = [];
+    if (scope.data) await warnLostHistory(session, target.database, selected, warnings);
     const lock = scope.options?.lockTables === true && plain.length > 0 && scope.data;
     if (lock) {
       locker = await MysqlSession.open(target, {
@@ -76,6 +83,7 @@ export async function openMysqlDump(
       scope,
       signal: options.signal,
       tables: ordered,
+      sequences: dumpedSequences,
       views,
       objects,
       facts,
@@ -95,23 +103,58 @@ export async function openMysqlDump(
   }
 }
 
-/** Filters by `tables` / `excludeTables`; an unknown name is TABLE_NOT_FOUND listing the real ones. */
-function selectTables(all: BaseTable[], scope: DumpScope, target: ConnectionTarget): BaseTable[] {
+/**
+ * Filters by `tables` / `excludeTables`; an unknown name is TABLE_NOT_FOUND listing the real
+ * ones. `excludeTables` may also name a sequence.
+ */
+function selectTables(
+  all: BaseTable[],
+  sequences: readonly string[],
+  scope: DumpScope,
+  target: ConnectionTarget,
+): BaseTable[] {
   const known = new Set(all.map((t) => t.name));
-  for (const name of [...(scope.tables ?? []), ...(scope.excludeTables ?? [])]) {
-    if (!known.has(name)) {
-      throw new LifeboatError(
-        'TABLE_NOT_FOUND',
-        `table "${name}" does not exist in "${target.display}"`,
-        {
-          hint: `tables: ${all.map((t) => t.name).join(', ') || '(none)'}`,
-        },
-      );
-    }
+  const excludable = new Set([...known, ...sequences]);
+  for (const name of scope.excludeTables ?? []) {
+    if (!excludable.has(name)) throw tableNotFound(name, all, target);
+  }
+  for (const name of scope.tables ?? []) {
+    if (!known.has(name)) throw tableNotFound(name, all, target);
   }
   const only = scope.tables === undefined ? undefined : new Set(scope.tables);
   const excluded = new Set(scope.excludeTables ?? []);
   return all.filter((t) => (only === undefined || only.has(t.name)) && !excluded.has(t.name));
+}
+
+function tableNotFound(name: string, all: BaseTable[], target: ConnectionTarget): LifeboatError {
+  return new LifeboatError(
+    'TABLE_NOT_FOUND',
+    `table "${name}" does not exist in "${target.display}"`,
+    {
+      hint: `tables: ${all.map((t) => t.name).join(', ') || '(none)'}`,
+    },
+  );
+}
+
+/**
+ * Names the system-versioned tables whose history the dump cannot keep: those versioned by
+ * transaction id (see `dataColumns`). Their current rows are dumped.
+ */
+async function warnLostHistory(
+  session: MysqlSession,
+  database: string,
+  tables: readonly BaseTable[],
+  warnings: string[],
+): Promise<void> {
+  const lost: string[] = [];
+  for (const t of tables.filter((t) => t.versioned)) {
+    if (!(await dataColumns(session, database, t.name, true)).history) lost.push(`"${t.name}"`);
+  }
+  if (lost.length > 0) {
+    warnings.push(
+      `tables ${lost.join(', ')} are system-versioned by transaction id: only their current rows are backed up, not their history`,
+    );
+  }
 }
 
 /** Starts the snapshot transaction and returns the binary log facts at its start. */

@@ -57,7 +57,18 @@ export function classify(sql: string): Statement {
     'i',
   ).exec(head);
   if (m) return table('create', m[1]);
-  m = new RegExp(String.raw`^DROP\s+TABLE\s+(?:IF EXISTS\s+)?${NAME}\s*(,)?`, 'i').exec(head);
+  // A MariaDB sequence is a table of one row: created, dropped and set like one.
+  m = new RegExp(
+    String.raw`^CREATE\s+(?:OR REPLACE\s+)?(?:TEMPORARY\s+)?SEQUENCE\s+(?:IF NOT EXISTS\s+)?${NAME}`,
+    'i',
+  ).exec(head);
+  if (m) return table('create', m[1]);
+  m = new RegExp(String.raw`^(?:DO|SELECT)\s+SETVAL\s*\(\s*${NAME}`, 'i').exec(head);
+  if (m) return table('insert', m[1]);
+  m = new RegExp(
+    String.raw`^DROP\s+(?:TABLE|SEQUENCE)\s+(?:IF EXISTS\s+)?${NAME}\s*(,)?`,
+    'i',
+  ).exec(head);
   if (m) {
     if (m[2] !== undefined) throw unsupported(sql, 'DROP TABLE of several tables');
     return table('drop', m[1]);

@@ -4,6 +4,7 @@ import {
   clientCharset,
   readEvents,
   readRoutines,
+  readSequences,
   readTables,
   readTriggers,
   readViews,
@@ -38,7 +39,10 @@ export interface SwapPlan {
  */
 export async function swapIn(session: MysqlSession, plan: SwapPlan): Promise<void> {
   const { target, scratch, old } = plan;
-  const existing = (await readTables(session, target)).map((t) => t.name);
+  const existing = [
+    ...(await readTables(session, target)).map((t) => t.name),
+    ...(await readSequences(session, target)),
+  ];
   const incoming = new Set(plan.incoming);
   const outgoing = plan.replaceAll ? existing : existing.filter((t) => incoming.has(t));
   const out = new Set(outgoing);
@@ -68,10 +72,14 @@ export async function swapIn(session: MysqlSession, plan: SwapPlan): Promise<voi
     await session.query('SET FOREIGN_KEY_CHECKS = 0');
     for (const statement of plan.replay) await session.queryRaw(statement).catch(ignoreEmpty);
     await repointForeignKeys(session, target, [scratch, old]);
+    await repointSequenceDefaults(session, target, [scratch, old]);
   } catch (err) {
     // Put the old tables back; the incoming ones return to the scratch database, dropped later.
     await session.query(`USE ${quoteIdent(target)}`).catch(() => undefined);
-    const current = new Set((await readTables(session, target)).map((t) => t.name));
+    const current = new Set([
+      ...(await readTables(session, target)).map((t) => t.name),
+      ...(await readSequences(session, target)),
+    ]);
     for (const t of await readTriggers(session, target)) {
       await session.query(`DROP TRIGGER IF EXISTS ${q(target, t.name)}`).catch(() => undefined);
     }
@@ -83,6 +91,7 @@ export async function swapIn(session: MysqlSession, plan: SwapPlan): Promise<voi
     ];
     if (back.length > 0) await session.query(`RENAME TABLE ${back.join(', ')}`);
     await repointForeignKeys(session, target, [scratch, old]);
+    await repointSequenceDefaults(session, target, [scratch, old]);
     await recreate(session, target, [...others, ...triggers]);
     throw err;
   }
@@ -115,8 +124,10 @@ async function recreate(
 
 /**
  * Points foreign keys of the target's tables that reference a table in one of `away` (the
- * scratch or old database) at the table of the same name in the target, keeping columns and
- * actions. FOREIGN_KEY_CHECKS is off, so the server does not re-check the rows.
+ * scratch or old database) at the table of the same name in the target. The constraint is
+ * re-added from its own `SHOW CREATE TABLE` clause with only the database taken out, so its
+ * columns and actions read exactly as before. FOREIGN_KEY_CHECKS is off, so the server does
+ * not re-check the rows.
  */
 export async function repointForeignKeys(
   session: MysqlSession,
@@ -124,40 +135,58 @@ export async function repointForeignKeys(
   away: readonly string[],
 ): Promise<void> {
   const rows = await session.query(
-    `SELECT k.TABLE_NAME AS tbl, k.CONSTRAINT_NAME AS name, k.COLUMN_NAME AS col,
-            k.REFERENCED_TABLE_NAME AS ref, k.REFERENCED_COLUMN_NAME AS refCol,
-            r.UPDATE_RULE AS onUpdate, r.DELETE_RULE AS onDelete
-       FROM information_schema.KEY_COLUMN_USAGE k
-       JOIN information_schema.REFERENTIAL_CONSTRAINTS r
-         ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.TABLE_NAME = k.TABLE_NAME
-        AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
-      WHERE k.TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_SCHEMA IN (${away.map(() => '?').join(', ')})
-      ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`,
+    `SELECT DISTINCT TABLE_NAME AS tbl FROM information_schema.KEY_COLUMN_USAGE
+      WHERE TABLE_SCHEMA = ? AND REFERENCED_TABLE_SCHEMA IN (${away.map(() => '?').join(', ')})
+      ORDER BY TABLE_NAME`,
     [target, ...away],
   );
-  const keys = new Map<
-    string,
-    { tbl: string; name: string; ref: string; cols: string[]; refCols: string[]; rules: string }
-  >();
-  for (const r of rows) {
-    const id = `${String(r.tbl)}\0${String(r.name)}`;
-    const key = keys.get(id) ?? {
-      tbl: String(r.tbl),
-      name: String(r.name),
-      ref: String(r.ref),
-      cols: [],
-      refCols: [],
-      rules: `ON DELETE ${String(r.onDelete)} ON UPDATE ${String(r.onUpdate)}`,
-    };
-    key.cols.push(quoteIdent(String(r.col)));
-    key.refCols.push(quoteIdent(String(r.refCol)));
-    keys.set(id, key);
+  const pattern = new RegExp(String.raw`REFERENCES (?:${away.map(regexIdent).join('|')})\.`);
+  // KEEP: ALTER TABLE of a system-versioned table is refused otherwise; history stays as it is.
+  await session.query('SET FOREIGN_KEY_CHECKS = 0, system_versioning_alter_history = KEEP');
+  for (const { tbl } of rows) {
+    const [create] = await session.query(`SHOW CREATE TABLE ${q(target, String(tbl))}`);
+    for (const line of String(create?.['Create Table'] ?? '').split('\n')) {
+      const m = /^\s*CONSTRAINT (`(?:[^`]|``)+`) FOREIGN KEY .*$/.exec(line);
+      if (!m || !pattern.test(line)) continue;
+      const clause = line.trim().replace(/,$/, '').replace(pattern, 'REFERENCES ');
+      // Two statements: one ALTER cannot drop and add a constraint of the same name.
+      await session.query(`ALTER TABLE ${q(target, String(tbl))} DROP FOREIGN KEY ${m[1]}`);
+      await session.query(`ALTER TABLE ${q(target, String(tbl))} ADD ${clause}`);
+    }
   }
-  await session.query('SET FOREIGN_KEY_CHECKS = 0');
-  for (const k of keys.values()) {
-    await session.query(`ALTER TABLE ${q(target, k.tbl)} DROP FOREIGN KEY ${quoteIdent(k.name)}`);
+}
+
+/** A quoted identifier as a regular expression that matches it literally. */
+function regexIdent(name: string): string {
+  return quoteIdent(name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Points column defaults that draw from a sequence in one of `away` (`DEFAULT NEXTVAL(s)`
+ * keeps the database it was created in, across RENAME TABLE) at the target's sequence of the
+ * same name.
+ */
+export async function repointSequenceDefaults(
+  session: MysqlSession,
+  target: string,
+  away: readonly string[],
+): Promise<void> {
+  const rows = await session.query(
+    `SELECT TABLE_NAME AS tbl, COLUMN_NAME AS col, COLUMN_DEFAULT AS def
+       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND COLUMN_DEFAULT LIKE '%val(%'`,
+    [target],
+  );
+  const pattern = new RegExp(
+    String.raw`\b(nextval|lastval|setval)\((?:${away.map(regexIdent).join('|')})\.`,
+    'gi',
+  );
+  for (const r of rows) {
+    const def = String(r.def ?? '');
+    const fixed = def.replace(pattern, `$1(${quoteIdent(target).replace(/\$/g, '$$$$')}.`);
+    if (fixed === def) continue;
+    await session.query('SET system_versioning_alter_history = KEEP');
     await session.query(
-      `ALTER TABLE ${q(target, k.tbl)} ADD CONSTRAINT ${quoteIdent(k.name)} FOREIGN KEY (${k.cols.join(', ')}) REFERENCES ${q(target, k.ref)} (${k.refCols.join(', ')}) ${k.rules}`,
+      `ALTER TABLE ${q(target, String(r.tbl))} ALTER COLUMN ${quoteIdent(String(r.col))} SET DEFAULT (${fixed})`,
     );
   }
 }

@@ -48,7 +48,12 @@ export function readPostData(c: PgClient): Promise<PostRow[]> {
        replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ') || ';',
        obj_description(i.indexrelid, 'pg_class'),
        format('INDEX %s', ${REL('i.indexrelid')}),
-       CASE WHEN i.indisclustered THEN format('ALTER TABLE %s CLUSTER ON %I;', ${REL('i.indrelid')}, ic.relname) END,
+       NULLIF(concat_ws(E'\n',
+         CASE WHEN i.indisclustered THEN format('ALTER TABLE %s CLUSTER ON %I;', ${REL('i.indrelid')}, ic.relname) END,
+         -- statistics targets of expression columns (-1 the default before PostgreSQL 17, NULL from 17)
+         (SELECT string_agg(format('ALTER INDEX %s ALTER COLUMN %s SET STATISTICS %s;', ${REL('i.indexrelid')},
+             a.attnum, a.attstattarget), E'\n' ORDER BY a.attnum)
+          FROM pg_attribute a WHERE a.attrelid = i.indexrelid AND NULLIF(a.attstattarget, -1) IS NOT NULL)), ''),
        'i' || ic.relname
      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
      WHERE ${USER_REL('i.indrelid')} AND NOT ic.relispartition

@@ -215,6 +215,41 @@ export interface ColumnRow {
   acl: AclEntry[] | null;
 }
 
+/** A column's planner and TOAST settings that differ from the defaults (`ALTER COLUMN … SET …`). */
+export interface ColumnSettings {
+  name: string;
+  /** `SET STATISTICS`, when not the default. */
+  statistics: number | null;
+  /** `SET STORAGE` letter (p, e, m, x), when not the type's default. */
+  storage: string | null;
+  /** `SET COMPRESSION` letter (p pglz, l lz4), when set (PostgreSQL 14+). */
+  compression: string | null;
+  /** `SET (n_distinct = …)` and the like. */
+  options: string[] | null;
+}
+
+/**
+ * SQL for the {@link ColumnSettings} of relation `c`. Options named `pg_…` are left out: some
+ * servers keep their own bookkeeping there (Debian's 15.20 adds `pg_attver`, which its pg_dump
+ * skips too), and a user cannot set them.
+ */
+async function columnSettingsSql(c: PgClient): Promise<string> {
+  const compression =
+    (await serverVersion(c)).num >= 140000 ? `NULLIF(a.attcompression::text, '')` : 'NULL::text';
+  const options = `(SELECT json_agg(o ORDER BY n) FROM unnest(a.attoptions) WITH ORDINALITY u(o, n)
+      WHERE o NOT LIKE 'pg\\_%')`;
+  return `(SELECT json_agg(x.s ORDER BY x.attnum) FROM (
+       SELECT a.attnum, json_build_object('name', quote_ident(a.attname),
+         -- -1 is the default before PostgreSQL 17, NULL from 17 on
+         'statistics', NULLIF(a.attstattarget, -1),
+         'storage', CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END,
+         'compression', ${compression}, 'options', ${options}) AS s,
+         ${options} IS NOT NULL OR ${compression} IS NOT NULL OR a.attstorage <> t.typstorage
+           OR NULLIF(a.attstattarget, -1) IS NOT NULL AS set
+       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+       WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) x WHERE x.set)`;
+}
+
 /** A table or partitioned table. */
 export interface TableRow {
   oid: string;
@@ -236,6 +271,7 @@ export interface TableRow {
   checks: { name: string; def: string; local: boolean; validated: boolean }[] | null;
   replident: string;
   estimate: string;
+  columnSettings: ColumnSettings[] | null;
 }
 
 /** Tables with their columns and CHECK constraints. */
@@ -246,6 +282,7 @@ export async function readTables(c: PgClient): Promise<TableRow[]> {
       ? `(SELECT quote_ident(nn.conname) FROM pg_constraint nn WHERE nn.conrelid = c.oid AND nn.contype = 'n'
            AND nn.conkey = ARRAY[a.attnum] AND nn.conname <> format('%s_%s_not_null', c.relname, a.attname))`
       : 'NULL';
+  const settings = await columnSettingsSql(c);
   return rowsOf(
     c,
     `SELECT c.oid, n.nspname AS schema, c.relname AS name, format('%I.%I', n.nspname, c.relname) AS qname,
@@ -275,7 +312,8 @@ export async function readTables(c: PgClient): Promise<TableRow[]> {
         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
        (SELECT json_agg(json_build_object('name', quote_ident(conname), 'def', pg_get_constraintdef(oid),
           'local', conislocal, 'validated', convalidated) ORDER BY conname)
-        FROM pg_constraint WHERE conrelid = c.oid AND contype = 'c') AS checks
+        FROM pg_constraint WHERE conrelid = c.oid AND contype = 'c') AS checks,
+       ${settings} AS "columnSettings"
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r', 'p') AND ${USER_NS} AND ${notExtMember('pg_class', 'c')}
      ORDER BY 4`,
@@ -294,10 +332,16 @@ export interface ViewRow {
   acl: AclEntry[] | null;
   comment: string | null;
   columnComments: { name: string; comment: string }[] | null;
+  columnSettings: ColumnSettings[] | null;
+  /** Column defaults of a view (`ALTER VIEW … ALTER COLUMN … SET DEFAULT`, for inserts through it). */
+  columnDefaults: { name: string; default: string }[] | null;
+  /** Column-level grants. */
+  columnAcls: { name: string; acl: AclEntry[] }[] | null;
 }
 
 /** Views and materialized views with pg_get_viewdef's query. */
-export function readViews(c: PgClient): Promise<ViewRow[]> {
+export async function readViews(c: PgClient): Promise<ViewRow[]> {
+  const settings = await columnSettingsSql(c);
   return rowsOf(
     c,
     `SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS qname, c.relkind, pg_get_viewdef(c.oid) AS def,
@@ -305,7 +349,13 @@ export function readViews(c: PgClient): Promise<ViewRow[]> {
        ${aclJson('c.relacl', "acldefault('r', c.relowner)")} AS acl, obj_description(c.oid, 'pg_class') AS comment,
        (SELECT json_agg(json_build_object('name', quote_ident(a.attname), 'comment', col_description(c.oid, a.attnum)))
           FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0
-            AND col_description(c.oid, a.attnum) IS NOT NULL) AS "columnComments"
+            AND col_description(c.oid, a.attnum) IS NOT NULL) AS "columnComments",
+       ${settings} AS "columnSettings",
+       (SELECT json_agg(json_build_object('name', quote_ident(a.attname), 'default', pg_get_expr(d.adbin, d.adrelid))
+          ORDER BY a.attnum) FROM pg_attrdef d
+          JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = c.oid) AS "columnDefaults",
+       (SELECT json_agg(json_build_object('name', quote_ident(a.attname), 'acl', ${aclJson('a.attacl')}) ORDER BY a.attnum)
+          FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND a.attacl IS NOT NULL) AS "columnAcls"
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('v', 'm') AND ${USER_NS} AND ${notExtMember('pg_class', 'c')}
      ORDER BY 2`,

@@ -6,6 +6,7 @@ import {
 } from './postgres-acl.js';
 import type {
   ColumnRow,
+  ColumnSettings,
   ExtensionRow,
   FunctionRow,
   SchemaRow,
@@ -161,7 +162,11 @@ export function tableDdl(t: TableRow, o: OwnershipOptions): string[] {
     const inherits = t.parents === null ? '' : `\nINHERITS (${t.parents.join(', ')})`;
     create = `CREATE ${unlogged}TABLE ${t.qname} (\n${[...cols, ...checks].join(',\n')}\n)${inherits}${partBy}${opts};`;
   }
-  const out = [create, ...ownerStatement('TABLE', t.qname, t.owner, o)];
+  const out = [
+    create,
+    ...columnSettingsDdl(t.qname, t.columnSettings),
+    ...ownerStatement('TABLE', t.qname, t.owner, o),
+  ];
   out.push(...commentStatement(`TABLE ${t.qname}`, t.comment));
   for (const c of t.columns) {
     out.push(...commentStatement(`COLUMN ${t.qname}.${c.name}`, c.comment));
@@ -172,6 +177,33 @@ export function tableDdl(t: TableRow, o: OwnershipOptions): string[] {
       out.push(...grantStatements('TABLE', t.qname, t.owner, c.acl, o, ` (${c.name})`));
   }
   return out;
+}
+
+const STORAGE: Readonly<Record<string, string>> = {
+  p: 'PLAIN',
+  e: 'EXTERNAL',
+  m: 'MAIN',
+  x: 'EXTENDED',
+};
+const COMPRESSION: Readonly<Record<string, string>> = { p: 'pglz', l: 'lz4' };
+
+/**
+ * `ALTER TABLE ONLY … ALTER COLUMN … SET STATISTICS | STORAGE | COMPRESSION | (options)` for
+ * the settings that differ from the defaults, as pg_dump writes them after CREATE TABLE (and
+ * CREATE MATERIALIZED VIEW). ONLY: a parent's setting must not overwrite its children's.
+ */
+function columnSettingsDdl(qname: string, settings: readonly ColumnSettings[] | null): string[] {
+  return (settings ?? []).flatMap((c) => {
+    const alter = `ALTER TABLE ONLY ${qname} ALTER COLUMN ${c.name}`;
+    return [
+      ...(c.statistics === null ? [] : [`${alter} SET STATISTICS ${c.statistics};`]),
+      ...(c.storage === null ? [] : [`${alter} SET STORAGE ${STORAGE[c.storage] ?? c.storage};`]),
+      ...(c.compression === null
+        ? []
+        : [`${alter} SET COMPRESSION ${COMPRESSION[c.compression] ?? c.compression};`]),
+      ...(c.options === null ? [] : [`${alter} SET (${c.options.join(', ')});`]),
+    ];
+  });
 }
 
 /** What follows all tables: sequence ownership and the defaults that call nextval(). */
@@ -207,12 +239,19 @@ export function viewDdl(v: ViewRow, o: OwnershipOptions): string[] {
       : `CREATE VIEW ${v.qname}${opts} AS\n${query};`;
   return [
     create,
+    ...columnSettingsDdl(v.qname, v.columnSettings),
+    ...(v.columnDefaults ?? []).map(
+      (c) => `ALTER VIEW ${v.qname} ALTER COLUMN ${c.name} SET DEFAULT ${c.default};`,
+    ),
     ...ownerStatement(kind, v.qname, v.owner, o),
     ...commentStatement(`${kind} ${v.qname}`, v.comment),
     ...(v.columnComments ?? []).flatMap((c) =>
       commentStatement(`COLUMN ${v.qname}.${c.name}`, c.comment),
     ),
     ...grantStatements('TABLE', v.qname, v.owner, v.acl, o),
+    ...(v.columnAcls ?? []).flatMap((c) =>
+      grantStatements('TABLE', v.qname, v.owner, c.acl, o, ` (${c.name})`),
+    ),
   ];
 }
 

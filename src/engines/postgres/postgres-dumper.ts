@@ -19,7 +19,7 @@ import { buildSchema, type SchemaPlan } from './postgres-schema.js';
 import { selectTables, tableName } from './postgres-selection.js';
 import { copyOut, prepareSession } from './postgres-session.js';
 import { copyTarget } from './postgres-tables.js';
-import { unsupportedObjects } from './postgres-unsupported.js';
+import { refuseUnsupported } from './postgres-unsupported.js';
 
 /** First line of every lifeboat PostgreSQL dump; `sniff` looks for it. */
 export const DUMP_MARK = '-- lifeboat postgres dump';
@@ -70,19 +70,7 @@ export async function openPostgresDump(
       noPrivileges: scope.options?.noPrivileges === true,
     };
     const viaPgDump = scope.options?.schemaVia === 'pg_dump';
-    if (scope.schema && !viaPgDump) {
-      const unsupported = await unsupportedObjects(client);
-      if (unsupported.length > 0) {
-        throw new LifeboatError(
-          'ENGINE_UNSUPPORTED',
-          `lifeboat cannot reproduce ${unsupported.length} object(s) of "${target.display}": ${unsupported.slice(0, 20).join('; ')}${unsupported.length > 20 ? '; …' : ''}`,
-          {
-            hint: 'back up with --schema-via pg_dump (needs pg_dump on PATH) to take the schema from pg_dump; lifeboat still dumps the data',
-            details: { objects: unsupported },
-          },
-        );
-      }
-    }
+    await refuseUnsupported(client, target.display, scope, viaPgDump);
     const all = await buildSchema(client, undefined, ownership);
     const selected = selectTables(all.tables, scope, `"${target.display}"`);
     const plan = selected === undefined ? all : await buildSchema(client, selected, ownership);

@@ -6,7 +6,7 @@ import type {
 } from '../engine.js';
 import { isLifeboatError, throwIfAborted } from '../../errors/index.js';
 import { rowsOf, serverVersion, withClient, type PgClient } from './postgres-connect.js';
-import { assertTablesExist, namesTable, tableName } from './postgres-selection.js';
+import { assertTablesExist, tableName } from './postgres-selection.js';
 import { copyOut, prepareSession } from './postgres-session.js';
 import { copyTarget } from './postgres-tables.js';
 import { USER_NS, notExtMember } from './postgres-unsupported.js';
@@ -33,18 +33,25 @@ export function readDataTables(client: PgClient): Promise<DataTableRow[]> {
   );
 }
 
-/** Summaries of `wanted` (all data tables when undefined) on an open, prepared connection. */
+/**
+ * Summaries of `wanted` (all data tables when undefined) on an open, prepared connection.
+ * A wanted name that is no data table fails, unless `only` says the names merely filter (a
+ * restore's touched relations include partitioned parents, which hold no rows themselves).
+ */
 export async function summariesOn(
   client: PgClient,
   wanted: readonly string[] | undefined,
   where: string,
   signal: AbortSignal,
+  only: 'exist' | 'filter' = 'exist',
 ): Promise<TableSummary[]> {
   const all = await readDataTables(client);
-  if (wanted !== undefined) assertTablesExist(wanted, all, where);
+  if (wanted !== undefined && only === 'exist') assertTablesExist(wanted, all, where);
+  const names = wanted === undefined ? undefined : new Set(wanted);
   const out: TableSummary[] = [];
   for (const t of all) {
-    if (wanted !== undefined && !wanted.some((w) => namesTable(w, t))) continue;
+    if (names !== undefined && !names.has(tableName(t)) && !names.has(`${t.schema}.${t.name}`))
+      continue;
     throwIfAborted(signal);
     const checksum = await copyOut(client, `COPY ${copyTarget(t)} TO STDOUT`, undefined, signal);
     out.push({ name: tableName(t), rows: checksum.rows, checksum: checksum.toString() });

@@ -85,7 +85,8 @@ async function hasAmcheck(c: PgClient): Promise<boolean> {
 
 /**
  * `db optimize|check|repair` for PostgreSQL: `VACUUM (ANALYZE)`; amcheck's `bt_index_check`
- * on every B-tree index when the extension is installed (lifeboat does not install it: that
+ * (with `heapallindexed`: every row has its index entry) on every B-tree index when the
+ * extension is installed (lifeboat does not install it: that
  * is a schema change), else a full read of each table, which fails on damaged heap pages;
  * `REINDEX TABLE`.
  */
@@ -107,7 +108,8 @@ export const postgresMaintenance: DatabaseMaintenance = {
         amcheck = await hasAmcheck(c);
         if (amcheck) {
           await c.query(
-            `SELECT bt_index_check(i.indexrelid) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+            // heapallindexed: also every heap row must have its index entry (amcheck 1.1+)
+            `SELECT bt_index_check(i.indexrelid, true) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
              JOIN pg_am am ON am.oid = ic.relam WHERE i.indrelid = $1::regclass AND am.amname = 'btree'
                AND i.indisvalid`,
             [q],
@@ -118,7 +120,7 @@ export const postgresMaintenance: DatabaseMaintenance = {
       },
       async () => [
         amcheck
-          ? 'checked every b-tree index with amcheck (bt_index_check) and read every table'
+          ? 'checked every b-tree index with amcheck (bt_index_check, heapallindexed) and read every table'
           : 'amcheck is not installed: read every table in full (install amcheck for index checks)',
       ],
     );

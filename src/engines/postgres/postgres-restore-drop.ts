@@ -2,50 +2,72 @@ import type { PgClient } from './postgres-connect.js';
 import { rowsOf } from './postgres-connect.js';
 import { relDisplay, type RelName } from './postgres-names.js';
 import { USER_NS, notExtMember } from './postgres-unsupported.js';
+import { messageOf } from '../../errors/index.js';
+import { lower, pgFields } from './postgres-errors.js';
+import { blockers, dropDependents, type SavedStatement } from './postgres-restore-dependents.js';
 
 /**
  * Drops the target's user objects before a full restore, inside the restore's transaction:
- * extensions (but plpgsql), every user schema but `public` (CASCADE), and the relations, types
- * and routines in `public`. `public` itself stays: dropping and recreating it would change
- * its identity (pg_init_privs refers to the original), which pg_dump would then report.
+ * event triggers first (so none fires on the restore's DDL), publications, foreign servers and
+ * casts (a dump taken with --schema-via pg_dump recreates them), extensions (but plpgsql),
+ * every user schema but `public` (CASCADE), and the operators, relations, routines, types,
+ * collations and text search objects in `public`. `public` itself stays: dropping and
+ * recreating it would change its identity (pg_init_privs refers to the original), which
+ * pg_dump would then report.
  */
 export async function dropAll(client: PgClient): Promise<void> {
+  const inPublic = (cat: string, col: string): string =>
+    `FROM ${cat} x WHERE x.${col} = 'public'::regnamespace AND ${notExtMember(cat, 'x')}`;
   const statements = await rowsOf<{ sql: string }>(
     client,
-    `SELECT format('DROP EXTENSION IF EXISTS %I CASCADE', extname) AS sql, 1 AS o FROM pg_extension
+    `SELECT format('DROP EVENT TRIGGER IF EXISTS %I', evtname) AS sql, 0 AS o FROM pg_event_trigger x
+       WHERE ${notExtMember('pg_event_trigger', 'x')}
+     UNION ALL SELECT format('DROP PUBLICATION IF EXISTS %I', pubname), 0 FROM pg_publication
+     UNION ALL SELECT format('DROP SERVER IF EXISTS %I CASCADE', srvname), 0 FROM pg_foreign_server x
+       WHERE ${notExtMember('pg_foreign_server', 'x')}
+     UNION ALL SELECT format('DROP CAST IF EXISTS (%s AS %s)', format_type(castsource, NULL), format_type(casttarget, NULL)), 0
+       FROM pg_cast x WHERE x.oid >= 16384 AND NOT EXISTS (SELECT 1 FROM pg_depend d
+         WHERE d.classid = 'pg_cast'::regclass AND d.objid = x.oid AND d.deptype IN ('e', 'i'))
+     UNION ALL SELECT format('DROP EXTENSION IF EXISTS %I CASCADE', extname), 1 FROM pg_extension
        WHERE extname <> 'plpgsql'
      UNION ALL SELECT format('DROP SCHEMA IF EXISTS %I CASCADE', n.nspname), 2 FROM pg_namespace n
        WHERE ${USER_NS} AND n.nspname <> 'public' AND ${notExtMember('pg_namespace', 'n')}
+     UNION ALL SELECT format('DROP OPERATOR IF EXISTS %s CASCADE', x.oid::regoperator), 3
+       ${inPublic('pg_operator', 'oprnamespace')}
      UNION ALL SELECT format('DROP %s IF EXISTS public.%I CASCADE', CASE c.relkind WHEN 'v' THEN 'VIEW'
-         WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, c.relname), 3
+         WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, c.relname), 4
        FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
-     UNION ALL SELECT format('DROP ROUTINE IF EXISTS %s CASCADE', p.oid::regprocedure), 4
+     UNION ALL SELECT format('DROP ROUTINE IF EXISTS %s CASCADE', p.oid::regprocedure), 5
        FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
-     UNION ALL SELECT format('DROP TYPE IF EXISTS public.%I CASCADE', t.typname), 5
+     UNION ALL SELECT format('DROP TYPE IF EXISTS public.%I CASCADE', t.typname), 6
        FROM pg_type t WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('c', 'd', 'e', 'r')
          AND (t.typtype <> 'c' OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
-     UNION ALL SELECT format('DROP COLLATION IF EXISTS public.%I CASCADE', collname), 6
+     UNION ALL SELECT format('DROP COLLATION IF EXISTS public.%I CASCADE', collname), 7
        FROM pg_collation WHERE collnamespace = 'public'::regnamespace
+     UNION ALL SELECT format('DROP TEXT SEARCH CONFIGURATION IF EXISTS public.%I CASCADE', x.cfgname), 8
+       ${inPublic('pg_ts_config', 'cfgnamespace')}
+     UNION ALL SELECT format('DROP TEXT SEARCH DICTIONARY IF EXISTS public.%I CASCADE', x.dictname), 9
+       ${inPublic('pg_ts_dict', 'dictnamespace')}
      ORDER BY 2`,
   );
   // One by one, because CASCADE may already have dropped a later one (hence IF EXISTS).
   for (const s of statements) await client.query(s.sql);
 }
 
-/** A foreign key of a table that stays, pointing at a table a selective restore replaces. */
-export interface SavedForeignKey {
-  readonly sql: string;
-}
-
 /**
  * Prepares a selective restore: drops the requested tables that exist in the target, after
- * dropping (and returning, to add back at the end) the foreign keys of other tables that point
- * at them. No CASCADE: a view over a replaced table makes the restore fail rather than vanish.
+ * dropping what depends on them and would block the drop: the foreign keys of other tables
+ * that point at them, and the views, materialized views and functions over them (see
+ * {@link dropDependents}). Returns the statements that put those back at the end, in the same
+ * transaction (so the restored rows must still satisfy the foreign keys, and the views must
+ * still fit the tables). No CASCADE: anything else that depends on a table (another table's
+ * column of its row type, a default using its sequence, a policy reading it) makes the restore
+ * fail with the server's list of those objects rather than vanish.
  */
 export async function dropTables(
   client: PgClient,
   tables: readonly RelName[],
-): Promise<SavedForeignKey[]> {
+): Promise<SavedStatement[]> {
   const names = tables.map((t) => `${t.schema}.${t.name}`);
   const existing = await rowsOf<{ oid: string; qname: string }>(
     client,
@@ -55,16 +77,60 @@ export async function dropTables(
     [names],
   );
   const oids = existing.map((e) => e.oid);
-  const fks = await rowsOf<{ drop: string; add: string }>(
+  const fks = await dropForeignKeysTo(client, oids);
+  const dependents = await dropDependents(client, oids);
+  for (const e of existing) {
+    try {
+      await client.query(`DROP TABLE IF EXISTS ${e.qname}`);
+    } catch (err) {
+      if (pgFields(err).code !== '2BP01') throw err;
+      const detail = pgFields(err).detail ?? lower(messageOf(err));
+      throw blockers(`table ${e.qname} is needed by: ${detail.replace(/\n/g, '; ')}`);
+    }
+  }
+  return [...dependents, ...fks];
+}
+
+/**
+ * Prepares a selective restore of a data-only dump: empties the requested tables, after
+ * dropping the foreign keys of other tables that point at them (TRUNCATE refuses otherwise);
+ * returns the statements that add those back at the end, checking the restored rows.
+ */
+export async function truncateTables(
+  client: PgClient,
+  tables: readonly RelName[],
+): Promise<SavedStatement[]> {
+  const quoted = tables.map(
+    (t) => `"${t.schema.replaceAll('"', '""')}"."${t.name.replaceAll('"', '""')}"`,
+  );
+  const oids = await rowsOf<{ oid: string }>(
+    client,
+    `SELECT to_regclass(q)::oid AS oid FROM unnest($1::text[]) q WHERE to_regclass(q) IS NOT NULL`,
+    [quoted],
+  );
+  const fks = await dropForeignKeysTo(
+    client,
+    oids.map((o) => o.oid),
+  );
+  await client.query(`TRUNCATE TABLE ${quoted.map((q) => `ONLY ${q}`).join(', ')}`);
+  return fks;
+}
+
+/** Drops the foreign keys of other tables that point at `oids`; returns how to add them back. */
+async function dropForeignKeysTo(
+  client: PgClient,
+  oids: readonly string[],
+): Promise<SavedStatement[]> {
+  const fks = await rowsOf<{ drop: string; add: string; qname: string; conname: string }>(
     client,
     `SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname) AS drop,
-       format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname, pg_get_constraintdef(oid)) AS add
+       format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname, pg_get_constraintdef(oid)) AS add,
+       conrelid::regclass::text AS qname, conname
      FROM pg_constraint WHERE contype = 'f' AND confrelid = ANY($1::oid[]) AND NOT conrelid = ANY($1::oid[])`,
     [oids],
   );
   for (const fk of fks) await client.query(fk.drop);
-  for (const e of existing) await client.query(`DROP TABLE IF EXISTS ${e.qname}`);
-  return fks.map((fk) => ({ sql: fk.add }));
+  return fks.map((fk) => ({ sql: fk.add, what: `foreign key ${fk.conname} of ${fk.qname}` }));
 }
 
 /** For messages. */

@@ -7,7 +7,8 @@ import { fromPgError, lower, pgFields } from './postgres-errors.js';
 import { HINT, aborted, copyFailure, failure, truncated } from './postgres-restore-errors.js';
 import { summariesOn } from './postgres-inspect.js';
 import { relDisplay, relKey, subjectOf, userRelName, type RelName } from './postgres-names.js';
-import { dropAll, dropTables, type SavedForeignKey } from './postgres-restore-drop.js';
+import { dropAll, dropTables, truncateTables } from './postgres-restore-drop.js';
+import { recreate, type SavedStatement } from './postgres-restore-dependents.js';
 import { quoteDb, dropDatabase } from './postgres-scratch.js';
 import { prepareSession } from './postgres-session.js';
 import { PgSplitter, type SplitEvent } from './postgres-splitter.js';
@@ -93,7 +94,7 @@ class RestoreRun {
   readonly #touched = new Map<string, RelName>();
   readonly #seqOwner = new Map<string, string>(); // sequence key -> table key
   readonly #pendingSeq = new Map<string, string[]>(); // statements held until OWNED BY says whose
-  #saved: SavedForeignKey[] = [];
+  #saved: SavedStatement[] = []; // what depends on replaced or emptied tables, put back at the end
   #mode: 'replace' | 'data' | undefined;
   #copy: {
     stream: ReturnType<typeof copyStreams.from>;
@@ -139,21 +140,24 @@ class RestoreRun {
         },
       );
     }
-    for (const fk of this.#saved) await this.#exec(fk.sql, 0);
+    await recreate(this.#client, this.#saved);
   }
 
   /** Summaries of the tables this restore created or filled, measured before commit. */
   async summaries(): Promise<TableSummary[]> {
     await prepareSession(this.#client);
     const names = [...this.#touched.values()].map((r) => `${r.schema}.${r.name}`);
-    const all = await summariesOn(
+    // Only what this restore wrote is read again: a selective restore of one table must not
+    // re-read the whole database before it commits.
+    const measured = await summariesOn(
       this.#client,
-      undefined,
+      names,
       `"${this.#target.display}"`,
       this.#options.signal,
+      'filter',
     );
     const wanted = new Set(names.map((n) => (n.startsWith('public.') ? n.slice(7) : n)));
-    return all.filter((s) => wanted.has(s.name));
+    return measured.filter((s) => wanted.has(s.name));
   }
 
   async #handle(event: SplitEvent): Promise<void> {
@@ -277,16 +281,12 @@ class RestoreRun {
 
   async #decide(mode: 'replace' | 'data'): Promise<void> {
     this.#mode = mode;
-    if (mode === 'data') {
-      if (this.#requested !== undefined) {
-        const names = [...this.#requested.values()].map((r) => `ONLY ${quoteRel(r)}`).join(', ');
-        await this.#exec(`TRUNCATE TABLE ${names}`, 0);
-      }
-      return;
-    }
+    const requested = this.#requested === undefined ? undefined : [...this.#requested.values()];
     try {
-      if (this.#requested === undefined) await dropAll(this.#client);
-      else this.#saved = await dropTables(this.#client, [...this.#requested.values()]);
+      if (mode === 'data') {
+        if (requested !== undefined) this.#saved = await truncateTables(this.#client, requested);
+      } else if (requested === undefined) await dropAll(this.#client);
+      else this.#saved = await dropTables(this.#client, requested);
     } catch (err) {
       throw failure(`while clearing the target`, err);
     }
@@ -323,8 +323,4 @@ class RestoreRun {
       table: this.#table,
     });
   }
-}
-
-function quoteRel(r: RelName): string {
-  return `"${r.schema.replaceAll('"', '""')}"."${r.name.replaceAll('"', '""')}"`;
 }

@@ -1,8 +1,8 @@
-import copyStreams from 'pg-copy-streams';
 import type { DumpWriter } from '../engine.js';
-import { LifeboatError, throwIfAborted } from '../../errors/index.js';
+import { throwIfAborted } from '../../errors/index.js';
 import type { PgClient } from './postgres-connect.js';
-import { CopyChecksum, LineSplitter } from './postgres-checksum.js';
+import { CopyChecksum } from './postgres-checksum.js';
+import { CopyOutQuery } from './postgres-copy-out.js';
 
 /**
  * Session settings under which COPY text is canonical, so that a dump and a later `summarize`
@@ -18,7 +18,7 @@ export async function prepareSession(client: PgClient): Promise<void> {
 }
 
 /**
- * Smallest write to the pipeline, in bytes: COPY chunks (one per socket read, up to 64 KiB) of
+ * Smallest write to the pipeline, in bytes: the COPY bytes of a socket read (up to 64 KiB) of
  * at least this size go through as they are, smaller ones are joined first so that each write
  * is worth its trip through the pipeline's stages.
  */
@@ -27,10 +27,9 @@ const MIN_WRITE_BYTES = 32 * 1024;
 /**
  * Runs `COPY <table> (<cols>) TO STDOUT`, feeding every row to a checksum and, when `out` is
  * given, writing the COPY bytes to it unchanged (UTF-8 under {@link prepareSession}; no decode
- * to a string and encode back). The copy stream is read only when `out` has taken the last
- * chunk: while a write is pending nothing is read, pg-copy-streams stops reading the socket
- * once its small buffer is full, and TCP flow control pauses the server, so memory stays flat
- * whatever the table size.
+ * to a string and encode back). The socket is read only when `out` has taken the last chunk:
+ * while a write is pending nothing is read, and TCP flow control pauses the server, so memory
+ * stays flat whatever the table size (see {@link CopyOutQuery}).
  */
 export async function copyOut(
   client: PgClient,
@@ -40,10 +39,12 @@ export async function copyOut(
   onRows: (rows: number) => void = () => undefined,
 ): Promise<CopyChecksum> {
   const checksum = new CopyChecksum();
-  const lines = new LineSplitter();
-  const stream = client.query(copyStreams.to(copySql));
-  const addRange = (data: Buffer, start: number, end: number): void =>
-    checksum.addRange(data, start, end);
+  const query = new CopyOutQuery(
+    copySql,
+    (data, start, end) => checksum.addRange(data, start, end),
+    out !== undefined,
+  );
+  client.query(query);
   let parts: Buffer[] = [];
   let size = 0;
   const flush = async (): Promise<void> => {
@@ -52,21 +53,22 @@ export async function copyOut(
     size = 0;
     await (out as DumpWriter).write(bytes);
   };
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    lines.pushRanges(chunk, addRange);
-    if (out === undefined) continue;
-    parts.push(chunk);
-    size += chunk.length;
-    if (size >= MIN_WRITE_BYTES) {
-      await flush();
-      onRows(checksum.rows);
-      throwIfAborted(signal);
+  try {
+    for (;;) {
+      const chunk = await query.read();
+      if (chunk === null) break;
+      if (out === undefined || chunk.length === 0) continue;
+      parts.push(chunk);
+      size += chunk.length;
+      if (size >= MIN_WRITE_BYTES) {
+        await flush();
+        onRows(checksum.rows);
+        throwIfAborted(signal);
+      }
     }
-  }
-  if (lines.pending) {
-    throw new LifeboatError('DB_ERROR', 'the server ended a COPY in the middle of a row', {
-      hint: 'retry the backup; if it persists, check the server log',
-    });
+  } catch (err) {
+    query.abandon();
+    throw err;
   }
   if (size > 0) await flush();
   onRows(checksum.rows);

@@ -1,3 +1,5 @@
+import type { DumpScope } from '../engine.js';
+import { LifeboatError } from '../../errors/index.js';
 import type { PgClient } from './postgres-connect.js';
 import { rowsOf } from './postgres-connect.js';
 
@@ -14,8 +16,13 @@ export const notExtMember = (cat: string, x: string): string =>
  * object; any row stops the backup, because an artifact that silently lacks them would restore
  * into a different database.
  */
+const LARGE_OBJECTS = [
+  'large object',
+  `SELECT oid::text AS name FROM pg_largeobject_metadata`,
+] as const;
+
 const CHECKS: readonly (readonly [string, string])[] = [
-  ['large object', `SELECT oid::text AS name FROM pg_largeobject_metadata`],
+  LARGE_OBJECTS,
   [
     'event trigger',
     `SELECT evtname AS name FROM pg_event_trigger x WHERE ${notExtMember('pg_event_trigger', 'x')}`,
@@ -74,10 +81,46 @@ const CHECKS: readonly (readonly [string, string])[] = [
   ['security label', `SELECT objoid::text AS name FROM pg_seclabel`],
 ];
 
+/**
+ * Stops a backup that would silently lack objects (ENGINE_UNSUPPORTED with their list). With
+ * the schema from pg_dump (`viaPgDump`), only large objects remain: they are data that neither
+ * `pg_dump --schema-only` nor lifeboat's COPY of the tables carries, so a whole-database backup
+ * refuses them either way.
+ */
+export async function refuseUnsupported(
+  client: PgClient,
+  display: string,
+  scope: DumpScope,
+  viaPgDump: boolean,
+): Promise<void> {
+  const native = scope.schema && !viaPgDump;
+  const wholeData = scope.data && scope.tables === undefined;
+  if (!native && !wholeData) return;
+  const found = await unsupportedObjects(client, native ? CHECKS : [LARGE_OBJECTS]);
+  if (found.length === 0) return;
+  const onlyLargeObjects = found.every((f) => f.startsWith(`${LARGE_OBJECTS[0]} `));
+  throw new LifeboatError(
+    'ENGINE_UNSUPPORTED',
+    `lifeboat cannot reproduce ${found.length} object(s) of "${display}": ${found.slice(0, 20).join('; ')}${found.length > 20 ? '; …' : ''}`,
+    {
+      hint: onlyLargeObjects
+        ? 'lifeboat does not back up large objects (pg_largeobject): back this database up with pg_dump, or keep the contents in bytea columns'
+        : 'back up with --schema-via pg_dump (needs pg_dump on PATH) to take the schema from pg_dump; lifeboat still dumps the data' +
+          (found.some((f) => f.startsWith(`${LARGE_OBJECTS[0]} `))
+            ? ' (large objects are not backed up either way)'
+            : ''),
+      details: { objects: found },
+    },
+  );
+}
+
 /** `kind: name` for every object the native dump cannot reproduce (empty when all is fine). */
-export async function unsupportedObjects(client: PgClient): Promise<string[]> {
+export async function unsupportedObjects(
+  client: PgClient,
+  checks: readonly (readonly [string, string])[] = CHECKS,
+): Promise<string[]> {
   const found: string[] = [];
-  for (const [kind, sql] of CHECKS) {
+  for (const [kind, sql] of checks) {
     for (const row of await rowsOf<{ name: string }>(client, sql))
       found.push(`${kind} ${row.name}`);
   }

@@ -5,6 +5,7 @@ import { openAgeSession } from '../../pipeline/age-encrypt.js';
 import { buildBackupPipeline } from '../../pipeline/backup-pipeline.js';
 import { AGE_EXTENSION, codecFor } from '../../pipeline/compression.js';
 import type { Manifest } from '../../pipeline/manifest.js';
+import { DataFlow } from '../../progress/flow.js';
 import { isNotExist, type Storage } from '../../storage/storage.js';
 import type { JobContext } from '../context.js';
 import { artifactName } from '../shared/artifact-name.js';
@@ -65,6 +66,11 @@ export async function runBackup(ctx: JobContext, options: BackupOptions): Promis
     }
     let verification: VerifyResult | null = null;
     if (options.verify) {
+      ctx.events({
+        type: 'phase',
+        phase: 'verify',
+        message: `verifying ${result.artifact}${options.verify === 'deep' ? ' (deep)' : ''}`,
+      });
       verification = await runVerify(ctx, {
         artifact: result.artifact,
         deep: options.verify === 'deep',
@@ -128,22 +134,29 @@ async function backUp(
     ...(plan.compressLevel === undefined ? {} : { level: plan.compressLevel }),
     signal,
   });
+  // Counters per stage, read by the stall watch of `lifeboat run` to name the stage that stopped.
+  const flow = new DataFlow();
+  flow.add(...pipeline.flow);
   const stored = storeEverywhere(
     pipeline.output,
     storages,
     name,
     () => pipeline.artifactHash(),
     signal,
+    (uploads) => flow.add(...uploads),
   );
+  ctx.events({ type: 'flow', flow });
   let session: DumpSession | undefined;
   let tables: TableSummary[];
   try {
-    session = await engine.openDump(plan.target, plan.scope, { signal });
+    // Announced before opening: taking the snapshot can wait on a lock, and a stall then is
+    // the dump's.
     ctx.events({
       type: 'phase',
       phase: 'dump',
       message: `backing up "${plan.connection.name}" (${plan.target.display}) to ${name}`,
     });
+    session = await engine.openDump(plan.target, plan.scope, { signal });
     tables = await runDump(
       session,
       countingWriter(writerFor(pipeline.input, signal), ctx),

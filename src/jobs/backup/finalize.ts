@@ -10,6 +10,8 @@ import {
 } from '../../pipeline/manifest.js';
 import type { Storage } from '../../storage/storage.js';
 import type { Catalog } from '../../catalog/index.js';
+import type { EncryptionSpec } from '../../pipeline/age-keys.js';
+import { sealManifest } from '../../pipeline/age-manifest.js';
 import { toLifeboatError, type LifeboatError } from '../../errors/index.js';
 import type { StoreOutcome } from './store.js';
 import { LIFEBOAT_VERSION } from '../../version.js';
@@ -29,9 +31,16 @@ export interface BackupFacts {
   readonly source?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * Manifests that {@link completeDestinations} stores sealed, with the spec to seal them with.
+ * Kept beside the manifest rather than in it, so the secret spec can never be serialized, and
+ * so the backup job needs no change to pass it along.
+ */
+const toSeal = new WeakMap<Manifest, EncryptionSpec>();
+
 /** Builds the manifest of a finished backup. */
 export function buildManifest(plan: BackupPlan, facts: BackupFacts): Manifest {
-  return {
+  const manifest: Manifest = {
     format: 'lifeboat-manifest',
     version: MANIFEST_VERSION,
     artifact: facts.artifact,
@@ -59,6 +68,18 @@ export function buildManifest(plan: BackupPlan, facts: BackupFacts): Manifest {
     ...(facts.source && Object.keys(facts.source).length ? { source: facts.source } : {}),
     pipeline: facts.stages,
   };
+  if (plan.encryptManifest && plan.encryption) toSeal.set(manifest, plan.encryption);
+  return manifest;
+}
+
+/**
+ * The bytes stored as the manifest: its JSON, or for `--encrypt-manifest` the public stub with
+ * the manifest sealed inside (encrypted once, the same bytes go to every storage).
+ */
+export async function manifestBytes(manifest: Manifest): Promise<Buffer> {
+  const spec = toSeal.get(manifest);
+  const stored = spec ? await sealManifest(manifest, spec) : manifest;
+  return Buffer.from(`${JSON.stringify(stored, null, 2)}\n`, 'utf8');
 }
 
 /**
@@ -69,12 +90,13 @@ export async function storeManifest(
   storage: Storage,
   manifest: Manifest,
   signal: AbortSignal,
+  bytes?: Buffer,
 ): Promise<void> {
-  const bytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  await storage.put(manifest.artifact + MANIFEST_SUFFIX, Readable.from([bytes]), {
+  const body = bytes ?? (await manifestBytes(manifest));
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  await storage.put(manifest.artifact + MANIFEST_SUFFIX, Readable.from([body]), {
     signal,
-    expect: () => ({ size: bytes.length, sha256 }),
+    expect: () => ({ size: body.length, sha256 }),
   });
 }
 
@@ -98,11 +120,14 @@ export async function completeDestinations(
 ): Promise<DestinationResult[]> {
   const destinations: DestinationResult[] = [];
   let firstError: LifeboatError | undefined;
+  // Sealed once; a failure to seal fails every destination like a failed manifest write.
+  let bytes: Promise<Buffer> | undefined;
   for (const outcome of outcomes) {
     let error = outcome.ok ? undefined : outcome.error;
     if (outcome.ok) {
       try {
-        await storeManifest(outcome.storage, manifest, signal);
+        bytes ??= manifestBytes(manifest);
+        await storeManifest(outcome.storage, manifest, signal, await bytes);
         catalog.recordArtifact(outcome.storage.name, manifest.artifact, manifest);
       } catch (err) {
         await outcome.storage.remove(manifest.artifact);

@@ -2,7 +2,12 @@ import type { ConnectionTarget, DumpScope, Engine } from '../../engines/engine.j
 import { resolveTarget } from '../../engines/registry.js';
 import { LifeboatError } from '../../errors/index.js';
 import { resolveConnection, resolveStorages, type ConnectionSpec } from '../../config/index.js';
-import { checkRecipients, type DecryptKeys, type EncryptionSpec } from '../../pipeline/age-keys.js';
+import {
+  checkRecipients,
+  noKeys,
+  type DecryptKeys,
+  type EncryptionSpec,
+} from '../../pipeline/age-keys.js';
 import { checkLevel, codecFor } from '../../pipeline/compression.js';
 import { openStorage } from '../../storage/open-storage.js';
 import type { Storage } from '../../storage/storage.js';
@@ -29,6 +34,11 @@ export interface BackupOptions {
   readonly recipients?: readonly string[];
   /** Encrypt with this passphrase (age scrypt) instead of recipients. */
   readonly passphrase?: string;
+  /**
+   * Encrypt the manifest too, leaving only a public stub readable (`--encrypt-manifest`);
+   * `defaults.encrypt.manifest` when absent. Needs encryption.
+   */
+  readonly encryptManifest?: boolean;
   /** Identities for `verify` when it runs after the backup (a deep verify must decrypt). */
   readonly decrypt?: DecryptKeys;
   /** Storage names; the configured defaults when omitted. */
@@ -56,6 +66,8 @@ export interface BackupPlan {
   readonly compressLevel: number | undefined;
   /** age encryption of the artifact; undefined for none. Holds secrets: never log it. */
   readonly encryption: EncryptionSpec | undefined;
+  /** Store the manifest age-encrypted like the artifact, with a public stub (docs/manifest.md). */
+  readonly encryptManifest: boolean;
   readonly storages: readonly Storage[];
   readonly tag: string | undefined;
 }
@@ -91,6 +103,7 @@ export function planBackup(ctx: JobContext, options: BackupOptions): BackupPlan 
     (options.compress === undefined ? ctx.config.defaults.compressLevel : undefined);
   checkLevel(codecFor(compression), compressLevel);
   const encryption = encryptionOf(ctx, options);
+  const encryptManifest = encryptManifestOf(ctx, options, encryption);
   const storages = resolveStorages(ctx.config, options.to).map((s) =>
     openStorage(s, ctx.config.baseDir),
   );
@@ -110,9 +123,40 @@ export function planBackup(ctx: JobContext, options: BackupOptions): BackupPlan 
     compression,
     compressLevel,
     encryption,
+    encryptManifest,
     storages,
     tag: options.tag === undefined ? undefined : validateTag(options.tag),
   };
+}
+
+/**
+ * Whether the manifest is sealed too. Asked for explicitly without encryption is a usage error;
+ * the configured default simply does not apply to an unencrypted backup (`--no-encrypt`).
+ */
+function encryptManifestOf(
+  ctx: JobContext,
+  options: BackupOptions,
+  encryption: EncryptionSpec | undefined,
+): boolean {
+  if (options.encryptManifest === true && encryption === undefined) {
+    throw new LifeboatError('USAGE', '--encrypt-manifest needs an encrypted backup', {
+      hint: 'add --encrypt, --recipient age1… or --passphrase-env VAR (or configure defaults.encrypt.recipients)',
+    });
+  }
+  const wanted = options.encryptManifest ?? ctx.config.defaults.encrypt?.manifest ?? false;
+  const sealed = wanted && encryption !== undefined;
+  // Found out now rather than after the dump: a deep verify cannot open the sealed manifest
+  // (a file verify checks the stored bytes against its public part).
+  if (sealed && options.verify === 'deep' && noKeys(options.decrypt)) {
+    throw new LifeboatError(
+      'KEY_REQUIRED',
+      'a deep verify of a backup with an encrypted manifest needs a key to open it',
+      {
+        hint: 'pass --identity <file> (or set LIFEBOAT_AGE_IDENTITY or defaults.encrypt.identity), or verify later where the key is',
+      },
+    );
+  }
+  return sealed;
 }
 
 /** Decides the backup's encryption from the options and `defaults.encrypt`. */

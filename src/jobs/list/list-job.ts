@@ -1,15 +1,22 @@
 import { resolveStorages } from '../../config/index.js';
-import { MANIFEST_SUFFIX, type Manifest } from '../../pipeline/manifest.js';
+import { isLifeboatError } from '../../errors/index.js';
+import { noKeys, type DecryptKeys } from '../../pipeline/age-keys.js';
+import { isSealed, type StoredManifest } from '../../pipeline/age-manifest-stub.js';
+import { MANIFEST_SUFFIX } from '../../pipeline/manifest.js';
 import { openStorage } from '../../storage/open-storage.js';
 import type { Storage } from '../../storage/storage.js';
 import type { JobContext } from '../context.js';
-import { readManifest } from '../shared/manifest-io.js';
+import { readStoredManifest, unsealManifest } from '../shared/manifest-io.js';
 
 /** One backup as `list` shows it. */
 export interface ListedArtifact {
   readonly storage: string;
   readonly key: string;
-  readonly manifest: Manifest;
+  /**
+   * The manifest; for `--encrypt-manifest` backups listed without a key that opens it and not
+   * known in full to the catalog, only its public stub (see {@link isSealed}).
+   */
+  readonly manifest: StoredManifest;
   /** Last verification recorded in the catalog, if any. */
   readonly verified: {
     readonly at: string;
@@ -29,6 +36,8 @@ export interface ListProblem {
 export interface ListOptions {
   readonly connection?: string;
   readonly storage?: string;
+  /** Keys to open sealed manifests with; without them those list from their public stub. */
+  readonly decrypt?: DecryptKeys | undefined;
 }
 
 /**
@@ -47,7 +56,7 @@ export async function runList(
   const artifacts: ListedArtifact[] = [];
   const problems: ListProblem[] = [];
   for (const storage of storages) {
-    for (const found of await scanStorage(storage, ctx.signal)) {
+    for (const found of await scanStorage(storage, ctx.signal, options.decrypt)) {
       if ('message' in found) {
         problems.push(found);
         continue;
@@ -65,7 +74,11 @@ export async function runList(
               deep: record.lastVerifyDeep ?? false,
             }
           : null;
-      artifacts.push({ storage: storage.name, key: found.key, manifest: found.manifest, verified });
+      // A sealed manifest this catalog already knows in full (this host wrote the backup, or a
+      // keyed command read it) lists in full: the catalog keeps it only for the same bytes.
+      const known = record && !isSealed(record.manifest) ? record.manifest : undefined;
+      const manifest = isSealed(found.manifest) && known ? known : found.manifest;
+      artifacts.push({ storage: storage.name, key: found.key, manifest, verified });
     }
   }
   artifacts.sort((a, b) => b.manifest.finishedAt.localeCompare(a.manifest.finishedAt));
@@ -77,11 +90,22 @@ export function allStorageNames(ctx: JobContext): string[] {
   return Object.keys(ctx.config.storage);
 }
 
-/** Reads every manifest in one storage. */
+/** One artifact found in a storage, with its manifest as far as it could be read. */
+export interface ScannedArtifact {
+  readonly storage: string;
+  readonly key: string;
+  readonly manifest: StoredManifest;
+}
+
+/**
+ * Reads every manifest in one storage. Sealed manifests are opened with `keys` when one of them
+ * fits; otherwise their public stub stands in, which is all `list` and `prune` need.
+ */
 export async function scanStorage(
   storage: Storage,
   signal: AbortSignal,
-): Promise<({ storage: string; key: string; manifest: Manifest } | ListProblem)[]> {
+  decrypt?: DecryptKeys,
+): Promise<(ScannedArtifact | ListProblem)[]> {
   const keys = new Set<string>();
   const manifests: string[] = [];
   for await (const object of storage.list('', { signal })) {
@@ -89,15 +113,15 @@ export async function scanStorage(
       manifests.push(object.key.slice(0, -MANIFEST_SUFFIX.length));
     else keys.add(object.key);
   }
-  const out: ({ storage: string; key: string; manifest: Manifest } | ListProblem)[] = [];
+  const out: (ScannedArtifact | ListProblem)[] = [];
   for (const key of manifests) {
     if (!keys.has(key)) {
       out.push({ storage: storage.name, key, message: 'manifest without its artifact' });
       continue;
     }
     try {
-      const manifest = await readManifest(storage, key, signal);
-      if (manifest) out.push({ storage: storage.name, key, manifest });
+      const manifest = await readStoredManifest(storage, key, signal);
+      if (manifest) out.push({ storage: storage.name, key, manifest: await opened(manifest, key) });
     } catch (err) {
       out.push({
         storage: storage.name,
@@ -107,4 +131,16 @@ export async function scanStorage(
     }
   }
   return out;
+
+  async function opened(manifest: StoredManifest, key: string): Promise<StoredManifest> {
+    if (!isSealed(manifest) || noKeys(decrypt)) return manifest;
+    const where = `${storage.name}:${key}${MANIFEST_SUFFIX}`;
+    try {
+      return await unsealManifest(manifest, decrypt, where);
+    } catch (err) {
+      // Backups encrypted to other recipients list as they would without a key.
+      if (isLifeboatError(err, 'DECRYPT_FAILED')) return manifest;
+      throw err;
+    }
+  }
 }

@@ -52,7 +52,7 @@ export async function runRestore(
   ctx: JobContext,
   options: RestoreJobOptions,
 ): Promise<RestoreJobResult> {
-  const located = await locateArtifact(ctx, options.artifact);
+  const located = await locateArtifact(ctx, options.artifact, { decrypt: options.decrypt });
   const plan = await planRestore(ctx, located, options);
   const warnings: string[] = [];
   if (!located.manifest) {
@@ -96,10 +96,14 @@ export async function runRestore(
           phase: 'safety-backup',
           message: `backing up "${plan.connection.name}" before restoring`,
         });
+        // An artifact that needed the engine's own tool for its schema (objects lifeboat
+        // cannot reproduce natively) likely restores over a database that needs it too.
+        const schemaVia = located.manifest?.scope.options?.schemaVia;
         const backup = await runBackup(job, {
           connectionSpec: plan.connection,
           tag: 'pre-restore',
           lockHeld: true,
+          ...(typeof schemaVia === 'string' ? { engineOptions: { schemaVia } } : {}),
         });
         safetyBackup = backup.artifact;
       }
@@ -116,6 +120,10 @@ export async function runRestore(
         signal: job.signal,
         ...(manifest ? { expected: { size: manifest.size, sha256: manifest.sha256 } } : {}),
       });
+      if (manifest) {
+        const total = options.tables?.length ?? manifest.tables.length;
+        ctx.events({ type: 'tables', total });
+      }
       const result = await plan.engine.restore(plan.target, reader.content, {
         ...(options.tables ? { tables: options.tables } : {}),
         signal: job.signal,

@@ -1,13 +1,15 @@
 import { hostname } from 'node:os';
-import { toLifeboatError, type LifeboatError } from '../../errors/index.js';
+import { messageOf, toLifeboatError, type LifeboatError } from '../../errors/index.js';
 import { runBackup, type BackupResult } from '../backup/backup-job.js';
 import type { JobContext } from '../context.js';
+import type { DecryptKeys } from '../../pipeline/age-keys.js';
+import { loadDecryptKeys } from '../shared/decrypt-keys.js';
 import { runHooks } from './hooks.js';
 import { notifyRun } from './notify-run.js';
-import { planConnections } from './plan-databases.js';
+import { databaseVanished, planConnections } from './plan-databases.js';
 import { planSettingsFor, type PlanSettings } from './plan-settings.js';
 import { prunePlan } from './prune-step.js';
-import { watchRun } from './run-watch.js';
+import { watchRun, type RunWatch } from './run-watch.js';
 import type { PlanArtifact, PlanRunOptions, PlanRunResult, PruneOutcome } from './run-types.js';
 
 /**
@@ -39,6 +41,7 @@ export async function runPlan(
   const runCtx: JobContext = { ...ctx, signal: watch.signal, events: watch.sink };
   const artifacts: PlanArtifact[] = [];
   const warnings: string[] = [];
+  const skipped: string[] = [];
   let pruned: PruneOutcome | null = null;
   let error: LifeboatError | undefined;
   let failedStage: string | undefined;
@@ -46,11 +49,14 @@ export async function runPlan(
   try {
     runCtx.events({ type: 'phase', phase: 'pre-hooks', message: `plan "${plan.name}": pre hooks` });
     await runHooks(plan.pre, hookOptions(runCtx, 'pre', vars, env));
-    for (const connection of await planConnections(runCtx, plan, watch.signal)) {
+    const decrypt = plan.config.verify ? await verifyKeys(runCtx, env, warnings) : undefined;
+    for (const planned of await planConnections(runCtx, plan, watch.signal)) {
       watch.arm();
       const result = await runBackup(runCtx, {
-        connectionSpec: connection,
+        connectionSpec: planned.connection,
         to: plan.config.to,
+        ...(plan.config.encrypt ? { recipients: plan.config.encrypt.recipients } : {}),
+        ...(decrypt === undefined ? {} : { decrypt }),
         compress: plan.config.compress,
         ...(plan.config.compressLevel === undefined
           ? {}
@@ -58,15 +64,29 @@ export async function runPlan(
         ...(plan.tag === undefined ? {} : { tag: plan.tag }),
         ...(plan.config.verify ? { verify: plan.config.verify === 'deep' ? 'deep' : 'file' } : {}),
         wait: true,
+      }).catch(async (err: unknown) => {
+        watch.disarm();
+        if (!(await droppedSinceListed(runCtx, plan, planned.database, watch))) throw err;
+        // Another client dropped it after discovery: there is nothing left to back up, and
+        // the databases that still exist must not go without their backup because of it.
+        const message = `database "${planned.database}" was dropped after this run listed it; skipped`;
+        runCtx.events({ type: 'warning', message });
+        warnings.push(message);
+        skipped.push(planned.database as string);
+        return undefined;
       });
       watch.disarm();
+      if (result === undefined) continue;
       artifacts.push(artifactOf(result));
       warnings.push(...result.warnings);
     }
     const prune = options.prune ?? prunePlan;
     if (plan.config.retention) {
       runCtx.events({ type: 'phase', phase: 'prune', message: `plan "${plan.name}": retention` });
+      // A storage that stops answering while old backups are removed must not hang the run.
+      watch.arm();
       pruned = await prune(runCtx, plan, watch.signal);
+      watch.disarm();
       warnings.push(...pruned.warnings);
     }
   } catch (err) {
@@ -105,6 +125,7 @@ export async function runPlan(
     startedAt: new Date(started).toISOString(),
     durationMs,
     artifacts,
+    skipped,
     pruned,
     warnings,
     ...(failedStage && error ? { stage: failedStage } : {}),
@@ -120,6 +141,7 @@ export async function runPlan(
       durationMs,
       artifacts,
       warnings,
+      skipped,
       stage: base.stage ?? null,
       hint: error?.hint ?? null,
       pruned: pruned?.removed ?? null,
@@ -128,6 +150,17 @@ export async function runPlan(
   const notifications =
     options.notify === false || ctx.signal.aborted ? [] : await notifyRun(ctx, plan, base);
   return { ...base, notifications };
+}
+
+/** True when the backup of a `databases:` entry failed because the database is gone. */
+async function droppedSinceListed(
+  ctx: JobContext,
+  plan: PlanSettings,
+  database: string | undefined,
+  watch: RunWatch,
+): Promise<boolean> {
+  if (database === undefined || watch.reason() !== undefined || watch.signal.aborted) return false;
+  return databaseVanished(ctx, plan, database, watch.signal);
 }
 
 function artifactOf(result: BackupResult): PlanArtifact {
@@ -162,4 +195,25 @@ function hookOptions(
   env: NodeJS.ProcessEnv,
 ): Parameters<typeof runHooks>[1] {
   return { stage, vars, env, cwd: ctx.config.baseDir, events: ctx.events, signal: ctx.signal };
+}
+
+/**
+ * The keys a plan's verification may decrypt with: `$LIFEBOAT_AGE_IDENTITY`,
+ * `defaults.encrypt.identity`, `$LIFEBOAT_PASSPHRASE`. A backup host that holds only public
+ * keys has none; its file verification then checks the stored bytes, and a deep one says that
+ * it needs a key.
+ */
+async function verifyKeys(
+  ctx: JobContext,
+  env: NodeJS.ProcessEnv,
+  warnings: string[],
+): Promise<DecryptKeys | undefined> {
+  try {
+    return await loadDecryptKeys({ env, cwd: ctx.cwd, config: ctx.config });
+  } catch (err) {
+    const message = `${messageOf(err)}; encrypted backups are verified without decrypting`;
+    ctx.events({ type: 'warning', message });
+    warnings.push(message);
+    return undefined;
+  }
 }

@@ -51,6 +51,8 @@ export interface PlanRunResult {
   readonly startedAt: string;
   readonly durationMs: number;
   readonly artifacts: readonly PlanArtifact[];
+  /** Databases of a `databases:` plan dropped between discovery and their backup. */
+  readonly skipped: readonly string[];
   readonly pruned: PruneOutcome | null;
   readonly warnings: readonly string[];
   /** The stage the run failed in (`pre-hooks`, `dump`, `upload`, `verify`, ...). */

@@ -1,5 +1,6 @@
 import { LifeboatError } from '../../errors/index.js';
 import type { EventSink, JobEvent } from '../../progress/events.js';
+import type { DataFlow } from '../../progress/flow.js';
 
 /** Limits of one plan run. */
 export interface RunWatchOptions {
@@ -19,7 +20,10 @@ export interface RunWatch {
   /** Stall checks apply only between arm and disarm: hooks and notifications move no data. */
   arm(): void;
   disarm(): void;
-  /** The stage the run is in: `pre-hooks`, `dump`, `upload`, `verify`, ... */
+  /**
+   * The stage the run is in (`pre-hooks`, `dump`, `upload`, `verify`, `prune`, ...); after a
+   * stall, the stage that stopped (`dump`, `compress`, `encrypt`, `upload:<destination>`, ...).
+   */
   stage(): string;
   /** STALLED or TIMEOUT when the watch stopped the run; undefined otherwise. */
   reason(): LifeboatError | undefined;
@@ -27,11 +31,14 @@ export interface RunWatch {
 }
 
 /**
- * A stall is "no progress event for `stallMs`": the dump reports rows and bytes as data moves
- * through the pipeline, so silence means a stage stopped. The stage named is derived from the
- * events: while tables are still being read it is `dump`; once the last table is done and the
- * run is still waiting, the bytes are stuck downstream (compression or the storage), reported
- * as `upload`.
+ * A stall is "no data moved for `stallMs`". Data moving is either an event (rows, bytes,
+ * phases) or, during a backup, a change of the byte counters its pipeline shares with a
+ * `flow` event (dump, compress, encrypt, one upload per destination; read here a few times
+ * per `stallMs`, never per chunk). The stage named is the one the flow blames: the first in
+ * flow order that is neither finished nor held back by the next, so backpressure from a stuck
+ * upload names `upload:<destination>`, not the dump it stopped. Outside the backup's streams
+ * it is the phase (`verify`, `prune`); without a flow (a bare dump), `dump` while tables are
+ * read and `upload` after.
  */
 export function watchRun(
   parent: AbortSignal,
@@ -40,26 +47,50 @@ export function watchRun(
 ): RunWatch {
   const controller = new AbortController();
   let reason: LifeboatError | undefined;
-  let stage = 'start';
+  let phase = 'start';
+  let stalledIn: string | undefined;
   let armed = false;
   let lastProgress = Date.now();
   let tables = { total: -1, done: 0 };
+  let flow: DataFlow | undefined;
+  let flowTotal = 0;
 
   const stopWith = (error: LifeboatError): void => {
     if (controller.signal.aborted) return;
     reason = error;
     controller.abort(error);
   };
+  /** The phase, refined by what the dump has done: after the last table only storage is left. */
+  const current = (): string =>
+    phase === 'dump' && tables.total >= 0 && tables.done >= tables.total ? 'upload' : phase;
+  const blamed = (): string => {
+    if (phase !== 'dump' || flow === undefined) return current();
+    // Every stream finished: what is left of the backup is storing its manifests.
+    return flow.blame() ?? 'upload';
+  };
   const check = (): void => {
+    if (flow !== undefined && flow.total() !== flowTotal) {
+      flowTotal = flow.total();
+      lastProgress = Date.now();
+    }
     if (!armed || Date.now() - lastProgress < options.stallMs) return;
+    const stage = blamed();
+    stalledIn = stage;
     const seconds = Math.round(options.stallMs / 100) / 10;
+    const destination = stage.startsWith('upload:') ? stage.slice('upload:'.length) : undefined;
     stopWith(
       new LifeboatError(
         'STALLED',
         `plan "${options.plan}" stalled in ${stage}: no data moved for ${seconds}s`,
         {
           hint: stallHint(stage),
-          details: { plan: options.plan, stage, stallTimeoutMs: options.stallMs },
+          details: {
+            plan: options.plan,
+            stage,
+            ...(destination === undefined ? {} : { destination }),
+            stallTimeoutMs: options.stallMs,
+            ...(phase === 'dump' && flow ? { flow: flow.snapshot() } : {}),
+          },
         },
       ),
     );
@@ -70,6 +101,7 @@ export function watchRun(
     options.timeoutMs === undefined
       ? undefined
       : setTimeout(() => {
+          const stage = current();
           stopWith(
             new LifeboatError(
               'TIMEOUT',
@@ -85,10 +117,13 @@ export function watchRun(
 
   const note = (event: JobEvent): void => {
     lastProgress = Date.now();
-    if (event.type === 'phase') stage = event.phase;
+    if (event.type === 'phase') phase = event.phase;
     else if (event.type === 'tables') tables = { total: event.total, done: 0 };
     else if (event.type === 'table-done') tables.done += 1;
-    if (stage === 'dump' && tables.total >= 0 && tables.done >= tables.total) stage = 'upload';
+    else if (event.type === 'flow') {
+      flow = event.flow;
+      flowTotal = flow.total();
+    }
   };
 
   return {
@@ -104,7 +139,7 @@ export function watchRun(
     disarm: () => {
       armed = false;
     },
-    stage: () => stage,
+    stage: () => stalledIn ?? current(),
     reason: () => reason,
     stop: () => {
       clearInterval(interval);
@@ -113,12 +148,23 @@ export function watchRun(
   };
 }
 
+/** What to look at, per stage a run stalled in (docs/scheduling.md has the same table). */
 function stallHint(stage: string): string {
-  switch (stage) {
+  const kind = stage.split(':')[0];
+  switch (kind) {
     case 'dump':
       return 'the database stopped sending rows: look for locks or a long transaction holding the tables';
+    case 'compress':
+    case 'encrypt':
+      return `${kind}ion stopped producing output: check the machine's CPU and memory (is the process starved or swapping?)`;
     case 'upload':
-      return 'the storage stopped accepting data: check the network and the destination';
+      return stage === 'upload'
+        ? 'the storage stopped accepting data: check the network and the destination'
+        : `storage "${stage.slice('upload:'.length)}" stopped accepting data: check the network and that destination`;
+    case 'verify':
+      return 'verification stopped: the storage stopped sending the artifact back, or the scratch database is blocked';
+    case 'prune':
+      return 'the storage stopped answering while old backups were removed: check the network and the destination';
     default:
       return 'raise "stall_timeout" in the plan if this stage is legitimately slow';
   }

@@ -74,3 +74,22 @@ export function passphraseFrom(sources: Pick<KeySources, 'passphraseEnv' | 'env'
   const fallback = sources.env[PASSPHRASE_ENV];
   return fallback ? [fallback] : [];
 }
+
+/**
+ * Keys for commands that also work without them (`list`, `catalog rebuild`): keys the user named
+ * on the command line must load, but an identity that only the environment or config points
+ * to and that cannot be read (a backup host without the secret key) is skipped with a warning.
+ */
+export async function optionalDecryptKeys(
+  load: () => Promise<DecryptKeys>,
+  named: boolean,
+  warn: (message: string) => void,
+): Promise<DecryptKeys | undefined> {
+  try {
+    return await load();
+  } catch (err) {
+    if (named) throw err;
+    warn(`${messageOf(err)}; encrypted manifests are listed without their details`);
+    return undefined;
+  }
+}

@@ -4,9 +4,11 @@ import { LifeboatError, isLifeboatError, messageOf, toLifeboatError } from '../.
 import { keyRequired } from '../../pipeline/age-decrypt.js';
 import { noKeys, type DecryptKeys } from '../../pipeline/age-keys.js';
 import { openArtifactReader } from '../../pipeline/artifact-reader.js';
+import type { SealedManifest } from '../../pipeline/age-manifest-stub.js';
 import { isEncrypted, type Manifest } from '../../pipeline/manifest.js';
 import type { JobContext } from '../context.js';
 import { locateArtifact, type LocatedArtifact } from '../shared/locate.js';
+import { reportingBytes } from '../shared/read-progress.js';
 import { restoreIntoScratch } from './deep.js';
 import type { ConnectionSpec } from '../../config/index.js';
 import { compareWithManifest, type TableComparison } from './compare.js';
@@ -50,7 +52,11 @@ export interface VerifyResult {
  * from. Reads the artifact once: the same stream is hashed, decompressed and (deep) restored.
  */
 export async function runVerify(ctx: JobContext, options: VerifyOptions): Promise<VerifyResult> {
-  const located = await locateArtifact(ctx, options.artifact);
+  const located = await locateArtifact(ctx, options.artifact, {
+    decrypt: options.decrypt,
+    acceptSealed: options.deep !== true,
+  });
+  if (located.sealed) return verifySealed(ctx, located, located.sealed);
   const manifest = located.manifest;
   if (!manifest) {
     throw new LifeboatError('MANIFEST_MISSING', `artifact "${located.key}" has no manifest`, {
@@ -154,7 +160,15 @@ async function verifyLocated(
   let restoreMs: number | null = null;
   let streamError: unknown = null;
   const sniffed = { ok: false, done: false };
-  const sql = sniffing(reader.content, engine, sniffed);
+  // A deep verify is a restore and shows its progress bar; a file verify only reads bytes.
+  if (deep) {
+    ctx.events({
+      type: 'tables',
+      total: manifest.tables.length,
+      estimatedRows: manifest.tables.reduce((sum, t) => sum + t.rows, 0),
+    });
+  }
+  const sql = sniffing(reportingBytes(reader.content, ctx.events), engine, sniffed);
   // Setup failures of the scratch database throw; failures of the artifact are findings.
   const finding = (err: unknown): unknown => {
     const error = toLifeboatError(err, ctx.signal, 'verify');
@@ -165,6 +179,7 @@ async function verifyLocated(
     const scratch = await restoreIntoScratch(ctx, engine, manifest, sql, connection);
     if (scratch.ok) {
       restored = scratch.tables;
+      restored.forEach((summary) => ctx.events({ type: 'table-done', summary }));
       restoreMs = scratch.restoreMs;
     } else {
       streamError = finding(scratch.error);
@@ -260,6 +275,84 @@ async function verifyLocated(
     );
   }
   return { ...base, ok: true, checks, tables: comparison.tables, restoreMs };
+}
+
+/**
+ * A file verify of an artifact whose manifest is sealed and no key is at hand (a backup host
+ * that holds only public keys): the stored bytes are checked against the size and SHA-256 of
+ * the public stub. The stub is not authenticated — the sealed part is — so this proves the
+ * upload is whole, not that nobody replaced both; a verify with the key proves that.
+ */
+async function verifySealed(
+  ctx: JobContext,
+  located: LocatedArtifact,
+  stub: SealedManifest,
+): Promise<VerifyResult> {
+  const opId = ctx.catalog.startOperation({
+    operation: 'verify',
+    connection: stub.connection.name,
+    storage: located.storage.name,
+    artifact: located.key,
+    details: { deep: false },
+  });
+  const checks: VerifyCheck[] = [];
+  const base = { artifact: located.key, storage: located.storage.name, deep: false };
+  let error: LifeboatError | undefined;
+  const sizeOk = located.object.size === stub.size;
+  checks.push({
+    check: 'size',
+    ok: sizeOk,
+    detail: `${located.object.size} bytes, the manifest's public part says ${stub.size}`,
+  });
+  if (!sizeOk) {
+    error = new LifeboatError(
+      'ARTIFACT_CORRUPT',
+      `artifact "${located.key}" is ${located.object.size} bytes, the manifest says ${stub.size}`,
+      { hint: 'the file was truncated or replaced; use another backup', details: { checks } },
+    );
+  } else {
+    const reader = await openArtifactReader(located.storage, located.key, {
+      compression: 'none',
+      encrypted: false,
+      signal: ctx.signal,
+    });
+    for await (const _chunk of reportingBytes(reader.content, ctx.events)) {
+      // Reading to the end is the check.
+    }
+    const measured = reader.result();
+    const hashOk = measured.complete && measured.artifact.sha256 === stub.sha256;
+    checks.push({ check: 'sha256', ok: hashOk, detail: measured.artifact.sha256 });
+    if (!hashOk) {
+      error = new LifeboatError(
+        'CHECKSUM_MISMATCH',
+        `artifact "${located.key}" does not match its SHA-256`,
+        {
+          hint: 'the file was altered or damaged after it was written; use another backup',
+          details: { checks },
+        },
+      );
+    }
+  }
+  if (error === undefined) {
+    const detail =
+      'not decrypted: the manifest is encrypted and no key was given; the stored bytes match it';
+    checks.push({ check: 'decrypt', ok: true, detail });
+    ctx.events({ type: 'warning', message: `"${located.key}" is encrypted: ${detail}` });
+  }
+  ctx.catalog.recordVerification(located.storage.name, located.key, {
+    status: error ? 'failed' : 'ok',
+    deep: false,
+    detail: error ? error.message : 'stored bytes match (not decrypted)',
+  });
+  ctx.catalog.finishOperation(opId, {
+    status: error ? 'failed' : 'succeeded',
+    sizeBytes: located.object.size,
+    ...(error ? { error: { code: error.code, message: error.message } } : {}),
+    details: { checks, restoreMs: null },
+  });
+  return error
+    ? { ...base, ok: false, checks, tables: [], restoreMs: null, error }
+    : { ...base, ok: true, checks, tables: [], restoreMs: null };
 }
 
 /** Passes the SQL through while checking that its first bytes look like this engine's dump. */

@@ -36,7 +36,7 @@ export interface S3StorageOptions {
   /** A connection that sends or receives nothing for this long fails (and is retried). */
   readonly socketTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
-  /** Page size of listings (S3 caps it at 1000); smaller only to test pagination. */
+  /** Page size of listings and of unfinished-upload listings (S3 caps both at 1000); smaller only to test pagination. */
   readonly maxKeys?: number;
 }
 
@@ -51,4 +51,9 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export function normalizePrefix(prefix: string | undefined): string {
   const trimmed = (prefix ?? '').replace(/^\/+/, '');
   return trimmed === '' || trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+}
+
+/** Where a storage is, for messages: `s3://bucket/prefix/`. */
+export function s3Location(options: Pick<S3StorageOptions, 'bucket' | 'prefix'>): string {
+  return `s3://${options.bucket}/${normalizePrefix(options.prefix)}`;
 }

@@ -7,12 +7,15 @@ import {
   ListMultipartUploadsCommand,
   AbortMultipartUploadCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
+  UploadPartCommand,
   type S3Client,
   type ServerSideEncryption,
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { LifeboatError, throwIfAborted } from '../../errors/index.js';
+import { whenAborted } from '../abort.js';
 import { keySegments } from '../key.js';
 import { notExist } from '../not-exist.js';
 import { checkExpected, receiveBody, stopBody } from '../receive.js';
@@ -24,6 +27,7 @@ import {
   DEFAULT_PART_SIZE,
   DEFAULT_QUEUE_SIZE,
   normalizePrefix,
+  s3Location,
   type S3StorageOptions,
 } from './s3-options.js';
 
@@ -53,7 +57,7 @@ export class S3Storage implements Storage {
     this.name = options.name;
     this.#options = options;
     this.#prefix = normalizePrefix(options.prefix);
-    this.location = `s3://${options.bucket}/${this.#prefix}`;
+    this.location = s3Location(options);
     this.#client = client;
   }
 
@@ -71,11 +75,15 @@ export class S3Storage implements Storage {
     const source = new PassThrough({ highWaterMark: 1024 * 1024 });
     // Its failure reaches lib-storage through iteration; this only keeps it from being uncaught.
     source.on('error', () => undefined);
+    // lib-storage passes no signal to the requests it sends: a part stuck on a dead connection
+    // would hold a failed or aborted put until the socket timeout. Data requests end with the put.
+    const sending = new AbortController();
+    const detachSending = whenAborted(signal, () => sending.abort());
     try {
       keySegments(key);
       throwIfAborted(signal);
       upload = new Upload({
-        client: this.#s3,
+        client: abortingData(this.#s3, sending.signal),
         params: {
           Bucket: this.#options.bucket,
           Key: this.#objectKey(key),
@@ -121,8 +129,11 @@ export class S3Storage implements Storage {
       // Failing the source fails the upload, which then aborts its multipart upload; wait for
       // that, so nothing of this put is left when it rejects.
       source.destroy(err instanceof Error ? err : new Error(String(err)));
+      sending.abort();
       await upload?.catch(() => undefined);
       throw fromS3Error(err, ctx);
+    } finally {
+      detachSending();
     }
   }
 
@@ -245,6 +256,7 @@ export class S3Storage implements Storage {
             Prefix: this.#prefix,
             KeyMarker: keyMarker,
             UploadIdMarker: uploadIdMarker,
+            ...(this.#options.maxKeys === undefined ? {} : { MaxUploads: this.#options.maxKeys }),
           }),
           { abortSignal: signal },
         );
@@ -295,4 +307,23 @@ function isValidKey(key: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The client as lib-storage sees it: part and object uploads carry `signal`, so aborting it
+ * fails them at once; AbortMultipartUpload does not, so the parts are still cleaned up.
+ */
+function abortingData(client: S3Client, signal: AbortSignal): S3Client {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property !== 'send') return Reflect.get(target, property, receiver) as unknown;
+      return (command: unknown, options?: object) =>
+        (target.send as (c: unknown, o?: object) => Promise<unknown>)(
+          command,
+          command instanceof UploadPartCommand || command instanceof PutObjectCommand
+            ? { ...options, abortSignal: signal }
+            : options,
+        );
+    },
+  });
 }

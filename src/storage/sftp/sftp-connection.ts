@@ -80,6 +80,11 @@ export class SftpConnection {
           });
     const check = hostKeyCheck(o);
     const client = new SftpClient(`lifeboat:${o.name}`);
+    // ssh2-sftp-client adds temporary error/end/close listeners to the SSH client for every
+    // operation in flight; parallel puts and gets of one storage are normal, not a leak.
+    (
+      client as unknown as { client?: { setMaxListeners?(n: number): void } }
+    ).client?.setMaxListeners?.(256);
     try {
       await client.connect({
         host: o.host,

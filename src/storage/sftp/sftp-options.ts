@@ -1,3 +1,5 @@
+import { normalizeRoot } from './sftp-paths.js';
+
 /** Configuration of an {@link SftpStorage}, in the shape `lifeboat.yaml` resolves to. */
 export interface SftpStorageOptions {
   readonly name: string;
@@ -23,3 +25,12 @@ export interface SftpStorageOptions {
 
 export const DEFAULT_READY_TIMEOUT_MS = 20_000;
 export const DEFAULT_IDLE_CLOSE_MS = 500;
+
+/** Where a storage is, for messages: `sftp://user@host[:port]/path`. */
+export function sftpLocation(
+  options: Pick<SftpStorageOptions, 'username' | 'host' | 'port' | 'path'>,
+): string {
+  const port = options.port ?? 22;
+  const root = normalizeRoot(options.path).replace(/^\//, '');
+  return `sftp://${options.username}@${options.host}${port === 22 ? '' : `:${port}`}/${root}`;
+}

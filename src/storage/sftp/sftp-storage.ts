@@ -10,7 +10,7 @@ import { checkExpected, receiveBody, stopBody } from '../receive.js';
 import type { ObjectInfo, PutOptions, PutResult, ReadOptions, Storage } from '../storage.js';
 import { SftpConnection } from './sftp-connection.js';
 import { fromSftpError, isNoSuchFile, type SftpErrorContext } from './sftp-errors.js';
-import type { SftpStorageOptions } from './sftp-options.js';
+import { sftpLocation, type SftpStorageOptions } from './sftp-options.js';
 import { PARTIAL, normalizeRoot, partialPathFor } from './sftp-paths.js';
 
 /** A day: temp files older than this belong to dead processes. */
@@ -38,8 +38,7 @@ export class SftpStorage implements Storage {
   constructor(options: SftpStorageOptions) {
     this.name = options.name;
     this.#root = normalizeRoot(options.path);
-    const port = options.port ?? 22;
-    this.location = `sftp://${options.username}@${options.host}${port === 22 ? '' : `:${port}`}/${this.#root.replace(/^\//, '')}`;
+    this.location = sftpLocation(options);
     this.#connection = new SftpConnection(options, this.location);
   }
 
@@ -259,12 +258,19 @@ export class SftpStorage implements Storage {
 async function write(file: Writable, chunk: Buffer): Promise<void> {
   if (file.destroyed) throw file.errored ?? new Error('the remote file was closed');
   if (file.write(chunk)) return;
-  await Promise.race([
-    once(file, 'drain'),
-    once(file, 'close').then(() => {
-      throw file.errored ?? new Error('the remote file was closed');
-    }),
-  ]);
+  // The listener that loses the race is removed: a large upload waits for drain thousands of
+  // times, and leftover 'close' listeners would pile up on the stream until it ends.
+  const done = new AbortController();
+  try {
+    await Promise.race([
+      once(file, 'drain', { signal: done.signal }),
+      once(file, 'close', { signal: done.signal }).then(() => {
+        throw file.errored ?? new Error('the remote file was closed');
+      }),
+    ]);
+  } finally {
+    done.abort();
+  }
 }
 
 /**
@@ -282,11 +288,23 @@ async function ensureDir(client: SftpClient, dir: string): Promise<void> {
   }
 }
 
-/** Calls `fn` when the SSH connection ends or fails; returns a function that detaches it. */
+/** Who waits for each connection to be lost: one listener per event, however many operations. */
+const lostWatchers = new WeakMap<SftpClient, Set<() => void>>();
+
+/**
+ * Calls `fn` when the SSH connection ends or fails; returns a function that detaches it.
+ * Concurrent operations share one listener per event on the connection instead of adding
+ * their own (a dozen parallel puts would otherwise trip Node's listener-leak warning).
+ */
 function onLost(client: SftpClient, fn: () => void): () => void {
-  const events = ['close', 'end', 'error'] as const;
-  for (const event of events) client.on(event, fn);
-  return () => {
-    for (const event of events) client.removeListener(event, fn);
-  };
+  let watchers = lostWatchers.get(client);
+  if (watchers === undefined) {
+    const set = new Set<() => void>();
+    watchers = set;
+    lostWatchers.set(client, set);
+    const notify = (): void => [...set].forEach((watcher) => watcher());
+    for (const event of ['close', 'end', 'error'] as const) client.on(event, notify);
+  }
+  watchers.add(fn);
+  return () => void watchers.delete(fn);
 }

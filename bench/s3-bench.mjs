@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// S3 overhead benchmark: the same backup to local disk and to a local S3-compatible server
+// (s3rver on 127.0.0.1, as the tests run it), timed in one run; issue 5 asks that the upload
+// add less than 25% over local disk. `node bench/s3-bench.mjs [sqlite|pg]` after `npm run build`.
+// sqlite (default): a generated demo database (BENCH_SCALE, default 8 ≈ 85 MB). pg: the shared
+// `bench` database (BENCH_DB), which postgres-bench.mjs builds. Env: BENCH_COMPRESS (zstd),
+// BENCH_DIR (work directory, default a fresh temp dir, removed unless BENCH_KEEP=1).
+import { spawn } from 'node:child_process';
+import { once as onceEvent } from 'node:events';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { artifactOf, lb, once, printTable, q, root, rssMethod, workDir } from './bench-lib.mjs';
+
+const kind = process.argv[2] ?? 'sqlite';
+if (kind !== 'sqlite' && kind !== 'pg') {
+  console.error(`unknown dataset "${kind}": use sqlite or pg`);
+  process.exit(2);
+}
+const compress = process.env.BENCH_COMPRESS ?? 'zstd';
+const dir = workDir('lifeboat-s3bench-');
+const bucket = 'lifeboat-bench';
+
+/**
+ * s3rver in a child process (it needs --openssl-legacy-provider for its continuation tokens);
+ * the child exits when its stdin closes.
+ */
+async function startS3() {
+  const data = join(dir, 's3rver');
+  mkdirSync(data, { recursive: true });
+  const script = `
+    const S3rver = require(process.env.S3RVER_MODULE);
+    new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: process.env.DATA,
+      configureBuckets: [{ name: process.env.BUCKET }] })
+      .run().then((a) => process.stdout.write(JSON.stringify({ port: a.port }) + '\\n'));
+    process.stdin.on('end', () => process.exit(0)).resume();`;
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', script], {
+    env: {
+      ...process.env,
+      S3RVER_MODULE: createRequire(import.meta.url).resolve('s3rver'),
+      DATA: data,
+      BUCKET: bucket,
+    },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  for await (const line of createInterface({ input: child.stdout })) {
+    const { port } = JSON.parse(line);
+    return {
+      endpoint: `http://127.0.0.1:${port}`,
+      stop: async () => {
+        child.stdin.end();
+        await onceEvent(child, 'exit');
+      },
+    };
+  }
+  throw new Error('s3rver exited before listening');
+}
+
+/** The connection URL of the dataset, building the SQLite one when asked for. */
+async function dataset() {
+  if (kind === 'pg') {
+    const host = process.env.PGHOST ?? '127.0.0.1';
+    const port = process.env.PGPORT ?? '5432';
+    const user = process.env.PGUSER ?? 'postgres';
+    return `postgres://${user}@${host}:${port}/${process.env.BENCH_DB ?? 'bench'}`;
+  }
+  const scale = Number(process.env.BENCH_SCALE ?? 8);
+  const { createSqliteDemoDatabase } = await import(
+    join(root, 'dist/engines/sqlite/sqlite-demo.js')
+  );
+  const db = join(dir, 'bench.db');
+  rmSync(db, { force: true });
+  console.error(`building the demo database at scale ${scale} in ${dir} ...`);
+  const made = createSqliteDemoDatabase(db, scale);
+  console.error(`  ${made.rows} rows, ${(statSync(db).size / 2 ** 20).toFixed(0)} MiB file`);
+  return `sqlite:${db}`;
+}
+
+const s3 = await startS3();
+try {
+  const url = await dataset();
+  writeFileSync(
+    join(dir, 'lifeboat.yaml'),
+    [
+      'storage:',
+      '  local: { type: local, path: ./backups }',
+      '  offsite:',
+      '    type: s3',
+      `    bucket: ${bucket}`,
+      `    endpoint: "${s3.endpoint}"`,
+      '    access_key_id: S3RVER',
+      '    secret_access_key: S3RVER',
+      '',
+    ].join('\n'),
+  );
+  const backup = (to) => lb(`backup ${q(url)} --compress ${compress} --to ${to} --json`);
+  console.error(`backing up ${kind} (${compress}) to local disk, then to S3 (${s3.endpoint}):`);
+  const local = await once('lifeboat backup --to local', backup('local'), dir);
+  const offsite = await once('lifeboat backup --to offsite (S3)', backup('offsite'), dir);
+  const size = artifactOf(local).json.size;
+  const ratio = offsite.seconds / local.seconds;
+  printTable(
+    `S3 overhead, ${kind} dataset, ${compress}, artifact ${(size / 2 ** 20).toFixed(0)} MiB (one run each; RSS by ${rssMethod}).`,
+    [
+      {
+        name: 'backup to S3 vs to local disk',
+        mine: offsite,
+        theirs: local,
+        ratio,
+        goal: '< 1.25×',
+        met: ratio < 1.25,
+        command: `lifeboat backup --to local`,
+      },
+    ],
+  );
+} finally {
+  await s3.stop();
+  if (process.env.BENCH_DIR === undefined && process.env.BENCH_KEEP !== '1')
+    rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,157 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lifeboat, tempDir } from '../support/cli.js';
+import {
+  PG_FIXTURE as FIXTURE,
+  pgDump,
+  pgExec,
+  pgUrl,
+  psql,
+  scratchDatabases,
+  uniqueDbName,
+} from '../support/postgres-db.js';
+
+const normalize = (text: string): string => text.replace(/^-- Dumped (from|by) .*$/gm, '');
+
+/** An event trigger: an object kind the native schema dump refuses. */
+const EVENT_TRIGGER = `
+CREATE FUNCTION app.note_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE EVENT TRIGGER lifeboat_note_ddl ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
+  EXECUTE FUNCTION app.note_ddl();
+COMMENT ON EVENT TRIGGER lifeboat_note_ddl IS 'notes new tables';
+SET client_min_messages = error; -- wal_level is not logical here: a warning only
+CREATE PUBLICATION lifeboat_orders FOR TABLE app.orders;
+`;
+
+describe('lifeboat backup --no-owner / --no-privileges / --schema-via pg_dump (PostgreSQL)', () => {
+  const { fresh, track } = scratchDatabases();
+  let source: string;
+
+  /** Backs up `db` with `flags` into a new folder; the artifact's folder, name and SQL. */
+  async function backup(
+    db: string,
+    flags: readonly string[],
+  ): Promise<{ dir: string; artifact: string; sql: string }> {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'lifeboat.yaml'),
+      `connections:\n  app: { url: "${pgUrl(db)}" }\nstorage:\n  local: { type: local, path: ./backups }\n`,
+    );
+    const res = await lifeboat(['backup', 'app', '--json', ...flags], { cwd: dir });
+    expect(res.stderr).not.toContain('error:');
+    expect(res.code).toBe(0);
+    const artifact = (JSON.parse(res.stdout) as { artifact: string }).artifact;
+    const file = findFile(join(dir, 'backups'), artifact);
+    return { dir, artifact, sql: gunzipSync(readFileSync(file)).toString('utf8') };
+  }
+
+  /** Restores the artifact into a new database through the CLI. */
+  async function restore(b: { dir: string; artifact: string }): Promise<string> {
+    const copy = track(uniqueDbName('lbcopy'));
+    const res = await lifeboat(['restore', b.artifact, '--to', pgUrl(copy), '--force'], {
+      cwd: b.dir,
+    });
+    expect(res.stderr).not.toContain('error:');
+    expect(res.code).toBe(0);
+    return copy;
+  }
+
+  beforeAll(async () => {
+    source = await fresh();
+    psql(source, FIXTURE);
+  });
+
+  it.each([
+    ['--no-owner', ['--no-owner'], ['-O']],
+    ['--no-privileges', ['--no-privileges'], ['-x']],
+    ['both', ['--no-owner', '--no-privileges'], ['-O', '-x']],
+  ])('%s restores what pg_dump with the same switch restores', async (_label, flags, pgFlags) => {
+    const b = await backup(source, flags);
+    if (flags.includes('--no-owner')) expect(b.sql).not.toMatch(/ OWNER TO /);
+    else expect(b.sql).toMatch(/ OWNER TO /);
+    if (flags.includes('--no-privileges')) expect(b.sql).not.toMatch(/^(GRANT|REVOKE) /m);
+    else expect(b.sql).toMatch(/^GRANT /m);
+    const copy = await restore(b);
+    // The reference: pg_dump with the same switch, loaded by psql (as the same user).
+    const reference = await fresh();
+    psql(reference, pgDump(source, ['-Fp', ...pgFlags]));
+    expect(normalize(pgDump(copy, ['--schema-only']))).toBe(
+      normalize(pgDump(reference, ['--schema-only'])),
+    );
+    // (pg_dump's data comments name each table's owner.)
+    expect(normalize(pgDump(copy, ['--data-only']))).toBe(
+      normalize(pgDump(reference, ['--data-only'])),
+    );
+    // The objects the fixture gives to lifeboat_app now belong to the restoring user.
+    const owner = psql(
+      copy,
+      "\\pset format unaligned\n\\pset tuples_only on\nSELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'audit.events'::regclass;",
+    ).trim();
+    expect(owner).toBe(flags.includes('--no-owner') ? 'postgres' : 'lifeboat_app');
+  });
+
+  it('an event trigger is refused natively and backed up with --schema-via pg_dump', async () => {
+    const db = await fresh();
+    psql(db, FIXTURE + EVENT_TRIGGER);
+    const dir = tempDir();
+    const refused = await lifeboat(['backup', pgUrl(db), '--json'], { cwd: dir });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('event trigger lifeboat_note_ddl');
+    expect(refused.stderr).toContain('--schema-via pg_dump');
+
+    const b = await backup(db, ['--schema-via', 'pg_dump']);
+    expect(b.sql).toContain('CREATE EVENT TRIGGER lifeboat_note_ddl');
+    expect(b.sql).toContain('CREATE PUBLICATION lifeboat_orders');
+    const copy = await restore(b);
+    expect(normalize(pgDump(copy, ['--schema-only']))).toBe(
+      normalize(pgDump(db, ['--schema-only'])),
+    );
+    expect(normalize(pgDump(copy, ['--data-only']))).toBe(normalize(pgDump(db, ['--data-only'])));
+    // Again over the copy: the full restore first drops the event trigger and the publication.
+    // Its safety backup of the copy (which has them too) takes its schema the artifact's way.
+    const again = await lifeboat(
+      ['restore', b.artifact, '--to', pgUrl(copy), '--force', '--json'],
+      { cwd: b.dir },
+    );
+    expect(again.stderr).not.toContain('error:');
+    expect(again.code).toBe(0);
+    const safety = (JSON.parse(again.stdout) as { safetyBackup: string | null }).safetyBackup;
+    expect(safety).toMatch(/pre-restore/);
+    expect(normalize(pgDump(copy, ['--schema-only']))).toBe(
+      normalize(pgDump(db, ['--schema-only'])),
+    );
+  });
+
+  it('large objects are never silently left out, with --schema-via pg_dump either', async () => {
+    // Regression: --schema-via pg_dump skipped the check, and pg_dump --schema-only carries no
+    // large object, so the backup succeeded without them.
+    const db = await fresh();
+    await pgExec(
+      db,
+      `CREATE TABLE docs (id int PRIMARY KEY, blob oid);
+       INSERT INTO docs VALUES (1, lo_from_bytea(0, 'hello'::bytea));`,
+    );
+    for (const flags of [[], ['--schema-via', 'pg_dump']]) {
+      const res = await lifeboat(['backup', pgUrl(db), '--json', ...flags], { cwd: tempDir() });
+      expect(res.code).not.toBe(0);
+      expect(res.stderr).toMatch(/large object \d+/);
+      expect(res.stderr).toContain('lifeboat does not back up large objects');
+    }
+    // A backup of chosen tables holds no large objects, as with pg_dump --table.
+    const some = await lifeboat(
+      ['backup', pgUrl(db), '--json', '--tables', 'docs', '--schema-via', 'pg_dump'],
+      { cwd: tempDir() },
+    );
+    expect(some.code).toBe(0);
+  });
+});
+
+/** The file named `name` somewhere under `root`. */
+function findFile(root: string, name: string): string {
+  for (const entry of readdirSync(root, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name === name) return join(entry.parentPath, entry.name);
+  }
+  throw new Error(`${name} not found under ${root}`);
+}
