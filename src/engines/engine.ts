@@ -117,8 +117,30 @@ export interface RestoreProgress {
   readonly table?: string;
 }
 
+/**
+ * Progress of measuring tables (counting and checksumming every row, a full re-read): a
+ * restore does it before it commits, `summarize` does nothing else. Reported when a table
+ * starts, every few thousand rows or tenth of a second while it is read, and when it is done.
+ */
+export interface MeasureProgress {
+  readonly table: string;
+  /** Position of `table` among the tables this pass measures (0-based), and their number. */
+  readonly index: number;
+  readonly total: number;
+  /** Rows of `table` measured so far. */
+  readonly rows: number;
+  /** Set once per table, when it is measured. */
+  readonly summary?: TableSummary;
+}
+
+/** Options of calls that measure tables. */
+export interface MeasureOptions {
+  /** A measuring pass moves no SQL bytes: without this, a long one looks like a stall. */
+  readonly onMeasure?: (progress: MeasureProgress) => void;
+}
+
 /** How to restore. */
-export interface RestoreOptions {
+export interface RestoreOptions extends MeasureOptions {
   /** Restore only these tables (with what they need); undefined restores everything. */
   readonly tables?: readonly string[];
   readonly signal: AbortSignal;
@@ -155,6 +177,9 @@ export interface ScratchDatabase {
 export interface EngineCallOptions {
   readonly signal: AbortSignal;
 }
+
+/** Options of `summarize`. */
+export interface SummarizeOptions extends EngineCallOptions, MeasureOptions {}
 
 /** One table's outcome of a maintenance action. */
 export interface MaintenanceTableResult {
@@ -231,7 +256,7 @@ export interface Engine {
   summarize(
     target: ConnectionTarget,
     tables: readonly string[] | undefined,
-    options: EngineCallOptions,
+    options: SummarizeOptions,
   ): Promise<readonly TableSummary[]>;
   /** Creates an empty scratch database next to `near` (same server, or a temp file). */
   createScratch(near: ConnectionTarget, options: EngineCallOptions): Promise<ScratchDatabase>;

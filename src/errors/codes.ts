@@ -51,6 +51,10 @@ export const ERROR_CODES = {
   TIMEOUT: { exitCode: 21, summary: "the run took longer than its plan's timeout" },
   UNHEALTHY: { exitCode: 22, summary: 'a plan is failing, stale or has warnings' },
   NOTIFY_FAILED: { exitCode: 23, summary: 'a notification could not be delivered' },
+  DATABASES_FAILED: {
+    exitCode: 24,
+    summary: 'one or more databases of a databases: plan got no backup',
+  },
   ABORTED: { exitCode: 130, summary: 'the operation was interrupted' },
   INTERNAL: { exitCode: 70, summary: 'a bug in lifeboat; please report it' },
 } as const satisfies Record<string, { exitCode: number; summary: string }>;

@@ -1,6 +1,7 @@
 /** Kinds of trouble `lifeboat status` reports. */
 export type HealthWarningKind =
   | 'failing'
+  | 'database-failing'
   | 'never-succeeded'
   | 'stale'
   | 'size-anomaly'
@@ -15,6 +16,14 @@ export interface HealthWarning {
   readonly message: string;
 }
 
+/** A database of a `databases:` plan whose backup failed, with its own error. */
+export interface FailedDatabase {
+  readonly database: string;
+  readonly code: string;
+  readonly message: string;
+  readonly hint: string | null;
+}
+
 /** The health of one plan, as `lifeboat status` shows it. */
 export interface PlanHealth {
   readonly plan: string;
@@ -25,6 +34,8 @@ export interface PlanHealth {
     readonly status: string;
     readonly startedAt: string;
     readonly error: { readonly code: string; readonly message: string } | null;
+    /** The databases of a `databases:` plan that got no backup in that run. */
+    readonly failedDatabases: readonly FailedDatabase[];
   } | null;
   readonly lastSuccess: {
     readonly at: string;

@@ -1,11 +1,11 @@
 import type { Catalog, OperationRecord } from '../catalog/index.js';
 import type { ResolvedConfig } from '../config/index.js';
 import type { PlanSettings } from '../jobs/run/plan-settings.js';
-import type { PlanArtifact } from '../jobs/run/run-types.js';
+import type { DatabaseOutcome, PlanArtifact } from '../jobs/run/run-types.js';
 import { formatBytes, formatDuration } from '../progress/format.js';
 import { nextRun, scheduleInterval } from '../scheduler/schedule.js';
 import { diskSpace } from './disk.js';
-import type { HealthReport, HealthWarning, PlanHealth } from './health-types.js';
+import type { FailedDatabase, HealthReport, HealthWarning, PlanHealth } from './health-types.js';
 
 /** How far past its interval a plan may go without a success before it is stale. */
 export const STALE_FACTOR = 1.5;
@@ -60,7 +60,14 @@ function describe(
     connection: plan.config.connection,
     schedule: plan.schedule?.source ?? null,
     healthy: warnings.length === 0,
-    lastRun: last ? { status: last.status, startedAt: last.startedAt, error: last.error } : null,
+    lastRun: last
+      ? {
+          status: last.status,
+          startedAt: last.startedAt,
+          error: last.error,
+          failedDatabases: failedDatabasesOf(last),
+        }
+      : null,
     lastSuccess: success
       ? {
           at: finishedAt(success),
@@ -85,9 +92,18 @@ function runWarnings(
   const warnings: HealthWarning[] = [];
   const last = runs[0];
   if (last && (last.status === 'failed' || last.status === 'interrupted')) {
+    // DATABASES_FAILED packs every database into one line; each gets its own warning below.
+    const failedDatabases = failedDatabasesOf(last);
+    const why =
+      last.error?.code === 'DATABASES_FAILED'
+        ? `${failedDatabases.length} database(s) got no backup (${failedDatabases.map((d) => d.database).join(', ')})`
+        : (last.error?.message ?? 'no error recorded');
+    warnings.push({ kind: 'failing', message: `the last run ${last.status}: ${why}` });
+  }
+  for (const d of last ? failedDatabasesOf(last) : []) {
     warnings.push({
-      kind: 'failing',
-      message: `the last run ${last.status}: ${last.error?.message ?? 'no error recorded'}`,
+      kind: 'database-failing',
+      message: `database "${d.database}" got no backup in the last run: ${d.message} (${d.code})${d.hint ? `; hint: ${d.hint}` : ''}`,
     });
   }
   const successes = runs.filter(isSuccess);
@@ -173,6 +189,19 @@ function finishedAt(r: OperationRecord): string {
 function artifactsOf(r: OperationRecord): PlanArtifact[] {
   const list = r.details?.artifacts;
   return Array.isArray(list) ? (list as PlanArtifact[]) : [];
+}
+
+function failedDatabasesOf(r: OperationRecord): FailedDatabase[] {
+  const list = r.details?.databases;
+  if (!Array.isArray(list)) return [];
+  return (list as DatabaseOutcome[])
+    .filter((d) => d.status === 'failed' && d.error)
+    .map((d) => ({
+      database: d.database,
+      code: d.error!.code,
+      message: d.error!.message,
+      hint: d.error!.hint ?? null,
+    }));
 }
 
 function verificationOf(artifacts: readonly PlanArtifact[]): string {

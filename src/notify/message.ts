@@ -15,6 +15,13 @@ export interface RunReport {
     readonly verification: { readonly ok: boolean; readonly deep: boolean } | null;
   }[];
   readonly warnings: readonly string[];
+  /** Each database of a `databases:` plan and how it ended; empty for one connection. */
+  readonly databases?: readonly {
+    readonly database: string;
+    readonly status: 'succeeded' | 'partial' | 'failed' | 'skipped';
+    readonly artifact?: string;
+    readonly error?: { readonly code: string; readonly message: string; readonly hint?: string };
+  }[];
   readonly stage?: string;
   readonly error?: { readonly code: string; readonly message: string; readonly hint?: string };
 }
@@ -54,7 +61,19 @@ export function buildMessage(report: RunReport, host = hostname()): Notification
     `destinations: ${report.storages.join(', ')}`,
     `duration: ${formatDuration(report.durationMs)}`,
   ];
-  if (report.error) {
+  const failedDatabases = (report.databases ?? []).filter((d) => d.error);
+  if (report.error && failedDatabases.length) {
+    // One line per database, each with its own cause and remedy, rather than the run's
+    // summary line that packs them all together.
+    const backedUp = (report.databases ?? []).filter((d) => d.artifact).length;
+    lines.push(
+      `what failed: ${failedDatabases.length} database(s) got no backup (${report.error.code}); ${backedUp} were backed up`,
+    );
+    for (const d of failedDatabases) {
+      lines.push(`database "${d.database}" FAILED: ${d.error!.message} (${d.error!.code})`);
+      lines.push(`  what to do: ${d.error!.hint ?? 'see "lifeboat history" for details'}`);
+    }
+  } else if (report.error) {
     lines.push(`what failed: ${report.error.message} (${report.error.code})`);
     if (report.stage) lines.push(`stage: ${report.stage}`);
     lines.push(`what to do: ${report.error.hint ?? 'see "lifeboat history" for details'}`);

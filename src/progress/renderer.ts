@@ -85,6 +85,11 @@ function barRenderer(output: Output): Renderer {
     cliProgress.Presets.shades_classic,
   );
   let started = false;
+  // A phase in the middle of tables (a restore starting to measure what it loaded) stops the
+  // bar to print its line; more table progress after it brings the bar back where it was.
+  let paused = false;
+  let totalTables = 0;
+  let tablesDone = 0;
   let rowsDone = 0;
   let tableRows = 0;
   let bytes = 0;
@@ -99,9 +104,20 @@ function barRenderer(output: Output): Renderer {
     };
   };
   let current = '';
+  const resume = (): void => {
+    if (started || !paused) return;
+    bar.start(totalTables, tablesDone, payload(current));
+    started = true;
+    paused = false;
+  };
   const sink: EventSink = (event) => {
+    if (event.type === 'table-start' || event.type === 'rows' || event.type === 'table-done')
+      resume();
     switch (event.type) {
       case 'tables':
+        paused = false;
+        totalTables = event.total;
+        tablesDone = 0;
         bar.start(event.total, 0, payload(''));
         started = true;
         break;
@@ -121,6 +137,7 @@ function barRenderer(output: Output): Renderer {
       case 'table-done':
         rowsDone += event.summary.rows;
         tableRows = 0;
+        tablesDone++;
         if (started) bar.increment(1, payload(current));
         break;
       case 'warning':
@@ -131,6 +148,7 @@ function barRenderer(output: Output): Renderer {
       case 'phase':
       case 'info':
         if (started) {
+          paused = true;
           bar.stop();
           started = false;
         }

@@ -84,6 +84,8 @@ export async function runDaemon(ctx: JobContext, options: DaemonOptions): Promis
         status: result.status,
         durationMs: result.durationMs,
         artifacts: result.artifacts.map((a) => a.artifact),
+        // A databases plan: which database ended how, so one failing database is findable.
+        ...(result.databases.length > 0 ? { databases: result.databases } : {}),
         ...(result.error ? { error: result.error.toJSON(), stage: result.stage } : {}),
         message: result.error
           ? `run ${result.status} in ${result.stage ?? 'start'}: ${result.error.message}`

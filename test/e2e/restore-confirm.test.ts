@@ -2,28 +2,15 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Catalog } from '../../src/catalog/index.js';
-import { loadConfig } from '../../src/config/index.js';
 import { isLifeboatError } from '../../src/errors/index.js';
 import { runBackup } from '../../src/jobs/backup/backup-job.js';
-import type { JobContext } from '../../src/jobs/context.js';
 import { runRestore } from '../../src/jobs/restore/restore-job.js';
 import { CLI, cleanEnv, lifeboat, tempDir } from '../support/cli.js';
 import { makeAppDb } from '../support/fixture-db.js';
+import { recordingContext } from '../support/job-context.js';
 import { sqlite3, sqliteDump } from '../support/sqlite-cli.js';
 
-async function context(dir: string): Promise<JobContext & { close(): void }> {
-  const config = await loadConfig({ cwd: dir, env: {} });
-  const catalog = Catalog.open(config.catalog.path);
-  return {
-    config,
-    cwd: dir,
-    catalog,
-    signal: new AbortController().signal,
-    events: () => undefined,
-    close: () => catalog.close(),
-  };
-}
+const context = recordingContext;
 
 describe('restore confirmation', () => {
   it('asks for the typed name of a protected connection and changes nothing when it is wrong', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresEngine } from '../../src/engines/postgres/postgres-engine.js';
+import { ERROR_CODES } from '../../src/errors/index.js';
 import { mysqlEngine } from '../../src/engines/mysql/mysql-engine.js';
 import { lifeboat, startLifeboat, collect, tempDir } from '../support/cli.js';
 import { createDb as createMysqlDb, dropDbs, mariadb, mysqlUrl } from '../support/mysql-db.js';
@@ -173,6 +174,7 @@ describe('plans over several databases of one server', () => {
 
 interface RunJson {
   status: string;
+  databases: { database: string; status: string }[];
   artifacts: { connection: string; artifact: string }[];
   skipped: string[];
   warnings: string[];
@@ -183,9 +185,17 @@ async function runAll(url: string, name: string, exclude: readonly string[]) {
   const plan = `servers: { connection: ${name}, databases: all, exclude: [${exclude.join(', ')}] }`;
   const dir = planDir(url, name, plan);
   const { result, code, stderr } = await runJson(dir, 'servers');
-  expect(result.status, stderr).not.toBe('failed');
-  expect(code).toBe(0);
-  return { dir, connections: result.artifacts.map((a) => a.connection) };
+  // The server is shared with tests running at the same time, some of whose databases hold
+  // what lifeboat refuses (a large object, a package): those fail alone, and every other
+  // database is still backed up.
+  const failed = result.databases.filter((d) => d.status === 'failed');
+  expect(code, stderr).toBe(failed.length ? ERROR_CODES.DATABASES_FAILED.exitCode : 0);
+  expect(result.status).toBe(failed.length ? 'failed' : 'succeeded');
+  return {
+    dir,
+    connections: result.artifacts.map((a) => a.connection),
+    failed: failed.map((d) => d.database),
+  };
 }
 
 /** A directory with a lifeboat.yaml: connection `name` at `url`, a local storage, and `plan`. */

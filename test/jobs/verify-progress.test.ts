@@ -1,14 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Catalog } from '../../src/catalog/index.js';
-import { loadConfig } from '../../src/config/index.js';
 import { runBackup } from '../../src/jobs/backup/backup-job.js';
-import type { JobContext } from '../../src/jobs/context.js';
 import { runVerify } from '../../src/jobs/verify/verify-job.js';
-import type { JobEvent } from '../../src/progress/events.js';
 import { tempDir } from '../support/cli.js';
 import { makeAppDb } from '../support/fixture-db.js';
+import { recordingContext } from '../support/job-context.js';
 
 /**
  * A verification reports the bytes it reads: a plan's stall watch counts them as progress
@@ -19,16 +16,8 @@ describe('verify progress', () => {
     const dir = tempDir();
     makeAppDb(dir, 'app.db', 40_000);
     writeFileSync(join(dir, 'lifeboat.yaml'), 'connections:\n  app: { url: "sqlite:./app.db" }\n');
-    const config = await loadConfig({ cwd: dir, env: {} });
-    const catalog = Catalog.open(config.catalog.path);
-    const events: JobEvent[] = [];
-    const ctx: JobContext = {
-      config,
-      cwd: dir,
-      catalog,
-      signal: new AbortController().signal,
-      events: (e) => void events.push(e),
-    };
+    const ctx = await recordingContext(dir);
+    const events = ctx.recorded;
     try {
       const backup = await runBackup(
         { ...ctx, events: () => undefined },
@@ -55,7 +44,7 @@ describe('verify progress', () => {
       expect(events.filter((e) => e.type === 'table-done')).toHaveLength(deep.tables.length);
       expect(events.filter((e) => e.type === 'bytes').length).toBeGreaterThanOrEqual(3);
     } finally {
-      catalog.close();
+      ctx.close();
     }
   });
 });

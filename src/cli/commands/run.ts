@@ -6,7 +6,8 @@ import type { CommandRuntime } from '../runtime.js';
 
 /**
  * `lifeboat run <plan>`: runs one plan now (hooks, backup, verify, retention, notifications).
- * Prints the artifacts on stdout; a failed run exits with its error's code, a partial one with 1.
+ * Prints the artifacts on stdout; a failed run exits with its error's code (DATABASES_FAILED's
+ * when databases of a `databases:` plan got no backup), a partial one with 1.
  */
 export default async function run(rt: CommandRuntime, plan: unknown): Promise<number> {
   return withJobContext(rt, async (ctx) => {
@@ -20,7 +21,18 @@ export default async function run(rt: CommandRuntime, plan: unknown): Promise<nu
       });
     } else {
       for (const a of result.artifacts) rt.output.out.write(`${a.artifact}\n`);
-      if (result.error) {
+      const failed = result.databases.filter((d) => d.error);
+      if (result.error?.code === 'DATABASES_FAILED') {
+        // One error and hint per database: the run's own message packs them into one line.
+        for (const d of failed) {
+          rt.output.err.write(`error: database "${d.database}": ${d.error!.message}\n`);
+          if (d.error!.hint) rt.output.err.write(`hint: ${d.error!.hint}\n`);
+        }
+        const done = result.databases.filter((d) => d.artifact).length;
+        rt.output.err.write(
+          `plan "${result.plan}" failed: ${failed.length} database(s) got no backup (${failed.map((d) => d.database).join(', ')}), ${done} backed up\n`,
+        );
+      } else if (result.error) {
         rt.output.err.write(`error: ${result.error.message}\n`);
         if (result.error.hint) rt.output.err.write(`hint: ${result.error.hint}\n`);
       } else {

@@ -2,8 +2,10 @@ import type {
   ConnectionTarget,
   DatabaseDescription,
   EngineCallOptions,
+  SummarizeOptions,
   TableSummary,
 } from '../engine.js';
+import { MeasureMeter } from '../shared/measure-meter.js';
 import { LifeboatError } from '../../errors/index.js';
 import { MysqlSession, quoteIdent } from './mysql-connect.js';
 import { readTables } from './mysql-objects.js';
@@ -65,7 +67,7 @@ export async function describeMysql(
 export async function summarizeMysql(
   target: ConnectionTarget,
   tables: readonly string[] | undefined,
-  options: EngineCallOptions,
+  options: SummarizeOptions,
 ): Promise<readonly TableSummary[]> {
   return withServer(target, options, 'summarizing', async (session) => {
     if (!(await databaseExists(session, target.database))) {
@@ -73,7 +75,7 @@ export async function summarizeMysql(
         hint: `check the database name in "${target.display}"`,
       });
     }
-    return summarizeIn(session, target.database, tables, options.signal);
+    return summarizeIn(session, target.database, tables, options);
   });
 }
 
@@ -82,7 +84,7 @@ export async function summarizeIn(
   session: MysqlSession,
   database: string,
   tables: readonly string[] | undefined,
-  signal: AbortSignal,
+  options: SummarizeOptions,
 ): Promise<TableSummary[]> {
   const all = await readTables(session, database);
   const existing = all.map((t) => t.name);
@@ -97,10 +99,11 @@ export async function summarizeIn(
       },
     );
   }
+  const meter = new MeasureMeter(options.onMeasure, names.length);
   const result: TableSummary[] = [];
   for (const name of names) {
     const table = all.find((t) => t.name === name) ?? { name, versioned: false };
-    result.push(await summarizeTable(session, database, table, signal));
+    result.push(await summarizeTable(session, database, table, options.signal, meter));
   }
   return result;
 }

@@ -54,7 +54,7 @@ export async function restoreMysql(
     // Back to autocommit, so that measuring leaves no transaction (and no metadata locks)
     // open on the scratch tables for the swap's RENAME to wait on.
     await loader.query('SET autocommit = 1');
-    const tables = await summarizeIn(loader, scratch, loaded.loaded, options.signal);
+    const tables = await summarizeIn(loader, scratch, loaded.loaded, options);
     await options.beforeCommit?.(tables);
     if (options.signal.aborted) throw loader.mapError(options.signal.reason, 'restoring');
     if (!exists) {

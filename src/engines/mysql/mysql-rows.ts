@@ -1,4 +1,6 @@
+import type { TableSummary } from '../engine.js';
 import { abortedError } from '../../errors/index.js';
+import type { MeasureMeter } from '../shared/measure-meter.js';
 import { TableChecksum } from './mysql-checksum.js';
 import { dataColumns, selectRows, type DataColumn } from './mysql-columns.js';
 import type { MysqlSession } from './mysql-connect.js';
@@ -24,14 +26,19 @@ export async function summarizeTable(
   database: string,
   table: Pick<BaseTable, 'name' | 'versioned'>,
   signal: AbortSignal,
-): Promise<{ name: string; rows: number; checksum: string }> {
+  meter: MeasureMeter,
+): Promise<TableSummary> {
+  meter.start(table.name);
   const { columns, sql } = await rowQuery(session, database, table);
   const checksum = new TableChecksum();
   const count = columns.length;
   await session.eachRaw(sql, (buf, start, end) => {
     checksum.addPacket(buf, start, end, count);
+    meter.row();
     if ((checksum.rows & 0xfff) === 0 && signal.aborted) throw abortedError(signal.reason);
     return undefined;
   });
-  return { name: table.name, rows: checksum.rows, checksum: checksum.toString() };
+  const summary = { name: table.name, rows: checksum.rows, checksum: checksum.toString() };
+  meter.done(summary);
+  return summary;
 }

@@ -2,8 +2,10 @@ import type {
   ConnectionTarget,
   DatabaseDescription,
   EngineCallOptions,
+  SummarizeOptions,
   TableSummary,
 } from '../engine.js';
+import { MeasureMeter } from '../shared/measure-meter.js';
 import { isLifeboatError, throwIfAborted } from '../../errors/index.js';
 import { rowsOf, serverVersion, withClient, type PgClient } from './postgres-connect.js';
 import { assertTablesExist, tableName } from './postgres-selection.js';
@@ -42,19 +44,31 @@ export async function summariesOn(
   client: PgClient,
   wanted: readonly string[] | undefined,
   where: string,
-  signal: AbortSignal,
+  options: SummarizeOptions,
   only: 'exist' | 'filter' = 'exist',
 ): Promise<TableSummary[]> {
+  const { signal } = options;
   const all = await readDataTables(client);
   if (wanted !== undefined && only === 'exist') assertTablesExist(wanted, all, where);
   const names = wanted === undefined ? undefined : new Set(wanted);
+  const measured = all.filter(
+    (t) => names === undefined || names.has(tableName(t)) || names.has(`${t.schema}.${t.name}`),
+  );
+  const meter = new MeasureMeter(options.onMeasure, measured.length);
   const out: TableSummary[] = [];
-  for (const t of all) {
-    if (names !== undefined && !names.has(tableName(t)) && !names.has(`${t.schema}.${t.name}`))
-      continue;
+  for (const t of measured) {
     throwIfAborted(signal);
-    const checksum = await copyOut(client, `COPY ${copyTarget(t)} TO STDOUT`, undefined, signal);
-    out.push({ name: tableName(t), rows: checksum.rows, checksum: checksum.toString() });
+    meter.start(tableName(t));
+    const checksum = await copyOut(
+      client,
+      `COPY ${copyTarget(t)} TO STDOUT`,
+      undefined,
+      signal,
+      (rows) => meter.rowsSoFar(rows),
+    );
+    const summary = { name: tableName(t), rows: checksum.rows, checksum: checksum.toString() };
+    meter.done(summary);
+    out.push(summary);
   }
   return out;
 }
@@ -94,13 +108,13 @@ export async function describePostgres(
 export async function summarizePostgres(
   target: ConnectionTarget,
   tables: readonly string[] | undefined,
-  options: EngineCallOptions,
+  options: SummarizeOptions,
 ): Promise<readonly TableSummary[]> {
   return withClient(target, 'summarizing', options.signal, async (client) => {
     await prepareSession(client);
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     try {
-      return await summariesOn(client, tables, `"${target.display}"`, options.signal);
+      return await summariesOn(client, tables, `"${target.display}"`, options);
     } finally {
       await client.query('ROLLBACK').catch(() => undefined);
     }

@@ -153,7 +153,7 @@ class RestoreRun {
       this.#client,
       names,
       `"${this.#target.display}"`,
-      this.#options.signal,
+      this.#options,
       'filter',
     );
     const wanted = new Set(names.map((n) => (n.startsWith('public.') ? n.slice(7) : n)));

@@ -57,7 +57,13 @@ export async function copyOut(
     for (;;) {
       const chunk = await query.read();
       if (chunk === null) break;
-      if (out === undefined || chunk.length === 0) continue;
+      if (out === undefined) {
+        // A measuring pass: no bytes to pass on, but its caller still wants to see rows move.
+        onRows(checksum.rows);
+        throwIfAborted(signal);
+        continue;
+      }
+      if (chunk.length === 0) continue;
       parts.push(chunk);
       size += chunk.length;
       if (size >= MIN_WRITE_BYTES) {

@@ -3,12 +3,14 @@ import type {
   ConnectionTarget,
   DatabaseDescription,
   EngineCallOptions,
+  SummarizeOptions,
   TableSummary,
 } from '../engine.js';
 import { throwIfAborted } from '../../errors/index.js';
 import { fromSqliteError } from './sqlite-errors.js';
 import { endSnapshot, openSnapshot, sqliteVersion } from './sqlite-open.js';
-import { summarizeTable } from './sqlite-rows.js';
+import { measureTable } from './sqlite-rows.js';
+import { MeasureMeter } from '../shared/measure-meter.js';
 import { dataTables, isUtf8Database, readSchema, tableShape } from './sqlite-schema.js';
 import { assertTablesExist, nameKey } from './sqlite-selection.js';
 
@@ -43,7 +45,7 @@ export async function describeSqlite(
 export async function summarizeSqlite(
   target: ConnectionTarget,
   tables: readonly string[] | undefined,
-  options: EngineCallOptions,
+  options: SummarizeOptions,
 ): Promise<readonly TableSummary[]> {
   throwIfAborted(options.signal);
   const db = openSnapshot(target, 'summarizing');
@@ -57,11 +59,13 @@ export async function summarizeSqlite(
       );
     const wanted = tables === undefined ? undefined : new Set(tables.map(nameKey));
     const utf8 = isUtf8Database(db);
+    const measured = all.filter((e) => wanted === undefined || wanted.has(nameKey(e.name)));
+    const meter = new MeasureMeter(options.onMeasure, measured.length);
+    const check = (): void => throwIfAborted(options.signal);
     const summaries: TableSummary[] = [];
-    for (const entry of all) {
-      if (wanted !== undefined && !wanted.has(nameKey(entry.name))) continue;
-      throwIfAborted(options.signal);
-      summaries.push(summarizeTable(db, tableShape(db, entry.name), utf8));
+    for (const entry of measured) {
+      check();
+      summaries.push(await measureTable(db, tableShape(db, entry.name), utf8, meter, check));
     }
     return summaries;
   } catch (err) {

@@ -5,7 +5,8 @@ import { StatementBatch } from './sqlite-batch.js';
 import { dropExisting } from './sqlite-restore-drop.js';
 import { aborted, failure, tableNotInArtifact } from './sqlite-restore-errors.js';
 import type { SqliteDb } from './sqlite-open.js';
-import { summarizeTable } from './sqlite-rows.js';
+import { measureTable } from './sqlite-rows.js';
+import { MeasureMeter } from '../shared/measure-meter.js';
 import { dataTables, isInternal, isUtf8Database, readSchema, tableShape } from './sqlite-schema.js';
 import { nameKey } from './sqlite-selection.js';
 import { SqlSplitter } from './sqlite-splitter.js';
@@ -41,7 +42,7 @@ export async function restoreSqlite(
     try {
       const run = new RestoreRun(db, target, options);
       await run.execute(sql);
-      const tables = run.summaries();
+      const tables = await run.summaries();
       await options.beforeCommit?.(tables);
       try {
         db.exec('COMMIT');
@@ -124,11 +125,20 @@ class RestoreRun {
   }
 
   /** Summaries of the tables this restore created or filled, in the target's schema order. */
-  summaries(): TableSummary[] {
+  async summaries(): Promise<TableSummary[]> {
     const utf8 = isUtf8Database(this.#db);
-    return dataTables(readSchema(this.#db))
-      .filter((e) => this.#touched.has(nameKey(e.name)))
-      .map((e) => summarizeTable(this.#db, tableShape(this.#db, e.name), utf8));
+    const touched = dataTables(readSchema(this.#db)).filter((e) =>
+      this.#touched.has(nameKey(e.name)),
+    );
+    const meter = new MeasureMeter(this.#options.onMeasure, touched.length);
+    const { signal } = this.#options;
+    const check = (): void => {
+      if (signal.aborted) throw aborted(this.#target, this.statements, signal);
+    };
+    const out: TableSummary[] = [];
+    for (const e of touched)
+      out.push(await measureTable(this.#db, tableShape(this.#db, e.name), utf8, meter, check));
+    return out;
   }
 
   #run(bytes: Buffer): void {

@@ -1,4 +1,5 @@
 import type { TableSummary } from '../engine.js';
+import type { MeasureMeter } from '../shared/measure-meter.js';
 import { TextBytes, type CellValue } from './sqlite-cell.js';
 import { TableChecksum } from './sqlite-checksum.js';
 import { quoteIdent } from './sqlite-literals.js';
@@ -103,9 +104,29 @@ export function addRow(
   checksum.endRow();
 }
 
-/** Counts and checksums a table; call inside a transaction so the result is one snapshot. */
-export function summarizeTable(db: SqliteDb, shape: TableShape, utf8: boolean): TableSummary {
+/**
+ * Counts and checksums a table; call inside a transaction so the result is one snapshot.
+ * better-sqlite3 reads synchronously, so at each of `meter`'s reports the pass yields to the
+ * event loop (and `check` may throw to abort): a stall watch, a progress bar and Ctrl-C get
+ * their turn during a table that takes minutes. Nothing else uses `db` meanwhile.
+ */
+export async function measureTable(
+  db: SqliteDb,
+  shape: TableShape,
+  utf8: boolean,
+  meter: MeasureMeter,
+  check: () => void,
+): Promise<TableSummary> {
+  meter.start(shape.name);
   const checksum = new TableChecksum();
-  for (const row of readRows(db, shape, utf8)) addRow(checksum, shape, row);
-  return { name: shape.name, rows: checksum.rows, checksum: checksum.toString() };
+  for (const row of readRows(db, shape, utf8)) {
+    addRow(checksum, shape, row);
+    if (meter.row()) {
+      await new Promise((resolve) => setImmediate(resolve));
+      check();
+    }
+  }
+  const summary = { name: shape.name, rows: checksum.rows, checksum: checksum.toString() };
+  meter.done(summary);
+  return summary;
 }

@@ -12,6 +12,10 @@ import { decideRetention, type RetentionArtifact, type RetentionRule } from './r
 export interface PruneOptions {
   /** Only this connection's artifacts. */
   readonly connection?: string;
+  /** Only these connections' artifacts (a plan run's databases that were just backed up). */
+  readonly connections?: readonly string[];
+  /** This policy instead of the one the config gives each connection (a plan's own). */
+  readonly policy?: RetentionConfig;
   /** Only this storage. */
   readonly storage?: string;
   /** Decide and report, delete nothing. */
@@ -78,6 +82,7 @@ export async function runPrune(ctx: JobContext, options: PruneOptions = {}): Pro
       if ('message' in found) continue;
       const connection = found.manifest.connection.name;
       if (options.connection && connection !== options.connection) continue;
+      if (options.connections && !options.connections.includes(connection)) continue;
       ctx.catalog.recordArtifact(storage.name, found.key, found.manifest);
       const list = byConnection.get(connection) ?? [];
       list.push({
@@ -91,7 +96,7 @@ export async function runPrune(ctx: JobContext, options: PruneOptions = {}): Pro
       byConnection.set(connection, list);
     }
     for (const [connection, candidates] of byConnection) {
-      const policy = retentionFor(ctx.config, connection, storage.name);
+      const policy = options.policy ?? retentionFor(ctx.config, connection, storage.name);
       policies[`${storage.name}/${connection}`] = policy ?? null;
       for (const d of decideRetention(candidates, policy, now)) {
         items.push(item(d.artifact, d.keep, d.rule));

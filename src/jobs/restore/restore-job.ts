@@ -10,6 +10,7 @@ import type { JobContext } from '../context.js';
 import { runBackup } from '../backup/backup-job.js';
 import { locateArtifact } from '../shared/locate.js';
 import { compareWithManifest } from '../verify/compare.js';
+import { CHECKING_AGAINST_MANIFEST, measureEvents } from './measure-events.js';
 import { planRestore, type RestorePlan } from './plan.js';
 
 /** Options of `lifeboat restore`. */
@@ -124,10 +125,16 @@ export async function runRestore(
         const total = options.tables?.length ?? manifest.tables.length;
         ctx.events({ type: 'tables', total });
       }
+      const measuring = measureEvents(
+        ctx.events,
+        'restore',
+        manifest ? CHECKING_AGAINST_MANIFEST : 'counting and checksumming the restored tables',
+      );
       const result = await plan.engine.restore(plan.target, reader.content, {
         ...(options.tables ? { tables: options.tables } : {}),
         signal: job.signal,
         onProgress: (p) => ctx.events({ type: 'bytes', bytes: p.bytes }),
+        onMeasure: measuring.onMeasure,
         beforeCommit: (restored) => {
           if (!manifest) return;
           const measured = reader.result();
@@ -152,7 +159,7 @@ export async function runRestore(
           }
         },
       });
-      result.tables.forEach((summary) => ctx.events({ type: 'table-done', summary }));
+      measuring.finish(result.tables);
       ctx.catalog.finishOperation(opId, {
         status: 'succeeded',
         details: { target: plan.target.display, safetyBackup, tables: result.tables.length },

@@ -11,6 +11,7 @@ export { notifyTuning } from './notify-run.js';
 export { runHooks, type HookOptions } from './hooks.js';
 export { watchRun, type RunWatch, type RunWatchOptions } from './run-watch.js';
 export type {
+  DatabaseOutcome,
   PlanArtifact,
   PlanRunOptions,
   PlanRunResult,

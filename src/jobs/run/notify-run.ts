@@ -28,6 +28,7 @@ export async function notifyRun(
     storages: plan.config.to,
     artifacts: run.artifacts,
     warnings: run.warnings,
+    databases: run.databases,
     ...(run.stage === undefined ? {} : { stage: run.stage }),
     ...(run.error
       ? {

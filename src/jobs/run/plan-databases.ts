@@ -50,21 +50,22 @@ export async function planConnections(
 }
 
 /**
- * True when `database` is gone from the server: dropped between the run's discovery and its
- * backup. False when it is still there or the server cannot say (then the backup's own error
- * is what to report).
+ * Whether `database` is still on the server after its backup failed: `gone` when it was
+ * dropped between the run's discovery and its backup, `present` when it is still there, and
+ * `unknown` when the server cannot be listed (then the server, not the database, is in
+ * trouble).
  */
-export async function databaseVanished(
+export async function databaseState(
   ctx: JobContext,
   plan: PlanSettings,
   database: string,
   signal: AbortSignal,
-): Promise<boolean> {
+): Promise<'gone' | 'present' | 'unknown'> {
   try {
     const found = await listDatabases(ctx, plan, signal);
-    return !found.some((d) => d.name === database);
+    return found.some((d) => d.name === database) ? 'present' : 'gone';
   } catch {
-    return false;
+    return 'unknown';
   }
 }
 

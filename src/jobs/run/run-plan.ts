@@ -1,16 +1,22 @@
 import { hostname } from 'node:os';
-import { messageOf, toLifeboatError, type LifeboatError } from '../../errors/index.js';
+import { LifeboatError, messageOf, toLifeboatError } from '../../errors/index.js';
 import { runBackup, type BackupResult } from '../backup/backup-job.js';
 import type { JobContext } from '../context.js';
 import type { DecryptKeys } from '../../pipeline/age-keys.js';
 import { loadDecryptKeys } from '../shared/decrypt-keys.js';
 import { runHooks } from './hooks.js';
 import { notifyRun } from './notify-run.js';
-import { databaseVanished, planConnections } from './plan-databases.js';
+import { databaseState, planConnections, type PlannedBackup } from './plan-databases.js';
 import { planSettingsFor, type PlanSettings } from './plan-settings.js';
 import { prunePlan } from './prune-step.js';
 import { watchRun, type RunWatch } from './run-watch.js';
-import type { PlanArtifact, PlanRunOptions, PlanRunResult, PruneOutcome } from './run-types.js';
+import type {
+  DatabaseOutcome,
+  PlanArtifact,
+  PlanRunOptions,
+  PlanRunResult,
+  PruneOutcome,
+} from './run-types.js';
 
 /**
  * Runs one plan now: pre hooks -> backup (one artifact per database) -> verify -> prune ->
@@ -42,6 +48,7 @@ export async function runPlan(
   const artifacts: PlanArtifact[] = [];
   const warnings: string[] = [];
   const skipped: string[] = [];
+  const databases: DatabaseOutcome[] = [];
   let pruned: PruneOutcome | null = null;
   let error: LifeboatError | undefined;
   let failedStage: string | undefined;
@@ -52,40 +59,54 @@ export async function runPlan(
     const decrypt = plan.config.verify ? await verifyKeys(runCtx, env, warnings) : undefined;
     for (const planned of await planConnections(runCtx, plan, watch.signal)) {
       watch.arm();
-      const result = await runBackup(runCtx, {
-        connectionSpec: planned.connection,
-        to: plan.config.to,
-        ...(plan.config.encrypt ? { recipients: plan.config.encrypt.recipients } : {}),
-        ...(decrypt === undefined ? {} : { decrypt }),
-        compress: plan.config.compress,
-        ...(plan.config.compressLevel === undefined
-          ? {}
-          : { compressLevel: plan.config.compressLevel }),
-        ...(plan.tag === undefined ? {} : { tag: plan.tag }),
-        ...(plan.config.verify ? { verify: plan.config.verify === 'deep' ? 'deep' : 'file' } : {}),
-        wait: true,
-      }).catch(async (err: unknown) => {
-        watch.disarm();
-        if (!(await droppedSinceListed(runCtx, plan, planned.database, watch))) throw err;
-        // Another client dropped it after discovery: there is nothing left to back up, and
-        // the databases that still exist must not go without their backup because of it.
-        const message = `database "${planned.database}" was dropped after this run listed it; skipped`;
-        runCtx.events({ type: 'warning', message });
-        warnings.push(message);
-        skipped.push(planned.database as string);
-        return undefined;
-      });
+      const result = await runBackup(runCtx, backupOptions(plan, planned, decrypt)).catch(
+        async (err: unknown) => {
+          watch.disarm();
+          const stage = watch.stage();
+          const { database } = planned;
+          // A plan of one connection fails as that backup; a stall, the timeout or a shutdown
+          // are about the run, not one database, and stop it whole.
+          if (database === undefined || runStopped(watch, err)) throw err;
+          const name = planned.connection.name;
+          const outcome = await databaseFailed(runCtx, plan, database, name, err, stage, watch);
+          databases.push(outcome);
+          const message =
+            outcome.status === 'skipped'
+              ? `database "${database}" was dropped after this run listed it; skipped`
+              : `database "${database}" failed: ${outcome.error!.message}`;
+          runCtx.events({ type: 'warning', message });
+          // Another client dropping a database after discovery leaves nothing to back up: a
+          // warning. A real failure is the run's error below, so it is not repeated here.
+          if (outcome.status === 'skipped') {
+            warnings.push(message);
+            skipped.push(database);
+          }
+          return undefined;
+        },
+      );
       watch.disarm();
       if (result === undefined) continue;
-      artifacts.push(artifactOf(result));
+      const artifact = artifactOf(result);
+      artifacts.push(artifact);
       warnings.push(...result.warnings);
+      if (planned.database !== undefined) {
+        databases.push({
+          database: planned.database,
+          connection: artifact.connection,
+          status: artifact.status,
+          artifact: artifact.artifact,
+        });
+      }
     }
     const prune = options.prune ?? prunePlan;
     if (plan.config.retention) {
       runCtx.events({ type: 'phase', phase: 'prune', message: `plan "${plan.name}": retention` });
       // A storage that stops answering while old backups are removed must not hang the run.
       watch.arm();
-      pruned = await prune(runCtx, plan, watch.signal);
+      // Only the history of what was just backed up is thinned: a database whose backup
+      // failed keeps every backup it has until it gets a new one.
+      const done = artifacts.map((a) => a.connection);
+      pruned = await prune(runCtx, plan, watch.signal, done);
       watch.disarm();
       warnings.push(...pruned.warnings);
     }
@@ -96,6 +117,8 @@ export async function runPlan(
     error = watch.reason() ?? toLifeboatError(err, ctx.signal, `plan "${plan.name}"`);
   }
   watch.stop();
+  error ??= databasesError(plan, databases);
+  if (error?.code === 'DATABASES_FAILED') failedStage = 'backup';
   const status = error
     ? 'failed'
     : artifacts.some((a) => a.status === 'partial')
@@ -109,6 +132,10 @@ export async function runPlan(
         LIFEBOAT_ARTIFACT: artifacts.map((a) => a.artifact).join(' '),
         LIFEBOAT_ERROR: error?.message ?? '',
         LIFEBOAT_ERROR_CODE: error?.code ?? '',
+        LIFEBOAT_FAILED_DATABASES: databases
+          .filter((d) => d.status === 'failed')
+          .map((d) => d.database)
+          .join(' '),
         LIFEBOAT_DURATION_MS: String(Date.now() - started),
       };
       await runHooks(plan.post, hookOptions(ctx, 'post', postVars, env));
@@ -126,6 +153,7 @@ export async function runPlan(
     durationMs,
     artifacts,
     skipped,
+    databases,
     pruned,
     warnings,
     ...(failedStage && error ? { stage: failedStage } : {}),
@@ -142,6 +170,7 @@ export async function runPlan(
       artifacts,
       warnings,
       skipped,
+      databases,
       stage: base.stage ?? null,
       hint: error?.hint ?? null,
       pruned: pruned?.removed ?? null,
@@ -152,15 +181,91 @@ export async function runPlan(
   return { ...base, notifications };
 }
 
-/** True when the backup of a `databases:` entry failed because the database is gone. */
-async function droppedSinceListed(
+/** True when a failure ends the whole run rather than one database's backup. */
+function runStopped(watch: RunWatch, err: unknown): boolean {
+  return (
+    watch.reason() !== undefined ||
+    watch.signal.aborted ||
+    (err instanceof LifeboatError && err.code === 'ABORTED')
+  );
+}
+
+/**
+ * The outcome of a `databases:` entry whose backup failed: skipped when the database is gone
+ * from the server (dropped after discovery), else failed with the backup's error. Throws that
+ * error instead when the server is unreachable and cannot even be listed: every database after
+ * this one would wait out the same connection timeout, so the run stops as for one connection.
+ */
+async function databaseFailed(
   ctx: JobContext,
   plan: PlanSettings,
-  database: string | undefined,
+  database: string,
+  connection: string,
+  err: unknown,
+  stage: string,
   watch: RunWatch,
-): Promise<boolean> {
-  if (database === undefined || watch.reason() !== undefined || watch.signal.aborted) return false;
-  return databaseVanished(ctx, plan, database, watch.signal);
+): Promise<DatabaseOutcome> {
+  const state = await databaseState(ctx, plan, database, watch.signal);
+  if (state === 'gone') return { database, connection, status: 'skipped' };
+  const error = toLifeboatError(err, watch.signal, `backing up database "${database}"`);
+  if (state === 'unknown' && error.code === 'DB_UNREACHABLE') throw error;
+  return {
+    database,
+    connection,
+    status: 'failed',
+    stage,
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+    },
+  };
+}
+
+/**
+ * The run's error when databases of a `databases:` plan failed: names each one with its own
+ * error, so the one line a notification or `status` shows says which and why.
+ */
+function databasesError(
+  plan: PlanSettings,
+  databases: readonly DatabaseOutcome[],
+): LifeboatError | undefined {
+  const failed = databases.filter((d) => d.status === 'failed');
+  if (failed.length === 0) return undefined;
+  const attempted = databases.filter((d) => d.status !== 'skipped').length;
+  const each = failed.map((d) => `"${d.database}" (${d.error!.code}: ${d.error!.message})`);
+  return new LifeboatError(
+    'DATABASES_FAILED',
+    `plan "${plan.name}": ${failed.length} of ${attempted} databases got no backup: ${each.join('; ')}`,
+    {
+      hint: failed.map((d) => `${d.database}: ${d.error!.hint ?? 'see the error'}`).join('; '),
+      details: {
+        plan: plan.name,
+        failed: failed.map((d) => d.database),
+        backedUp: databases.filter((d) => d.artifact !== undefined).map((d) => d.database),
+      },
+    },
+  );
+}
+
+function backupOptions(
+  plan: PlanSettings,
+  planned: PlannedBackup,
+  decrypt: DecryptKeys | undefined,
+): Parameters<typeof runBackup>[1] {
+  return {
+    connectionSpec: planned.connection,
+    to: plan.config.to,
+    ...(plan.config.encrypt ? { recipients: plan.config.encrypt.recipients } : {}),
+    ...(decrypt === undefined ? {} : { decrypt }),
+    compress: plan.config.compress,
+    ...(plan.config.compressLevel === undefined
+      ? {}
+      : { compressLevel: plan.config.compressLevel }),
+    ...(plan.tag === undefined ? {} : { tag: plan.tag }),
+    ...(plan.config.verify ? { verify: plan.config.verify === 'deep' ? 'deep' : 'file' } : {}),
+    wait: true,
+  };
 }
 
 function artifactOf(result: BackupResult): PlanArtifact {

@@ -17,6 +17,24 @@ export interface PlanArtifact {
   readonly verification: { readonly ok: boolean; readonly deep: boolean } | null;
 }
 
+/**
+ * How one database of a `databases:` plan ended. Each database is attempted even when an
+ * earlier one failed: one database's trouble must not leave the others without a backup.
+ */
+export interface DatabaseOutcome {
+  readonly database: string;
+  /** The connection name its artifact carries (`<connection>-<database>`). */
+  readonly connection: string;
+  /** `skipped`: dropped by someone else after this run listed it. */
+  readonly status: 'succeeded' | 'partial' | 'failed' | 'skipped';
+  /** Set unless it failed or was skipped. */
+  readonly artifact?: string;
+  /** The stage its backup failed in (`dump`, `upload:<destination>`, `verify`, ...). */
+  readonly stage?: string;
+  /** Set when it failed. */
+  readonly error?: { readonly code: string; readonly message: string; readonly hint?: string };
+}
+
 /** What the retention step removed. */
 export interface PruneOutcome {
   readonly removed: readonly string[];
@@ -24,13 +42,16 @@ export interface PruneOutcome {
 }
 
 /**
- * Applies the plan's retention after a successful backup. The prune job by default
- * (`prune-step.ts`); callers may pass another (a dry run, a test).
+ * Applies the plan's retention after its backups. The prune job by default
+ * (`prune-step.ts`); callers may pass another (a dry run, a test). `connections` are the
+ * artifact connection names whose backup succeeded in this run: only their history is
+ * thinned, so a database whose backup just failed keeps every backup it has.
  */
 export type PruneStep = (
   ctx: JobContext,
   plan: PlanSettings,
   signal: AbortSignal,
+  connections: readonly string[],
 ) => Promise<PruneOutcome>;
 
 /** Options of {@link runPlan}. */
@@ -53,6 +74,11 @@ export interface PlanRunResult {
   readonly artifacts: readonly PlanArtifact[];
   /** Databases of a `databases:` plan dropped between discovery and their backup. */
   readonly skipped: readonly string[];
+  /**
+   * Each database of a `databases:` plan and how it ended, in the order they were backed up;
+   * empty for a plan of one connection.
+   */
+  readonly databases: readonly DatabaseOutcome[];
   readonly pruned: PruneOutcome | null;
   readonly warnings: readonly string[];
   /** The stage the run failed in (`pre-hooks`, `dump`, `upload`, `verify`, ...). */

@@ -1,4 +1,10 @@
-import type { Engine, TableSummary } from '../../engines/engine.js';
+import type {
+  DumpSession,
+  DumpWriter,
+  Engine,
+  MeasureOptions,
+  TableSummary,
+} from '../../engines/engine.js';
 import type { Manifest } from '../../pipeline/manifest.js';
 import type { JobContext } from '../context.js';
 import { siblingTarget } from '../shared/targets.js';
@@ -21,13 +27,15 @@ export type ScratchRestore =
  * Restores `sql` into a fresh scratch database next to the artifact's source and drops it
  * afterwards, whatever happens. A data-only artifact has no schema of its own, so the scratch
  * first gets the current schema of its connection (read from one snapshot of the source).
+ * `measure` hears the artifact's restore measuring its tables (the schema's restore is silent).
  */
 export async function restoreIntoScratch(
   ctx: JobContext,
   engine: Engine,
   manifest: Manifest,
   sql: AsyncIterable<Buffer>,
-  connection?: ConnectionSpec,
+  connection: ConnectionSpec | undefined,
+  measure: MeasureOptions = {},
 ): Promise<ScratchRestore> {
   const near = siblingTarget(ctx, manifest, engine, connection);
   const options = { signal: ctx.signal };
@@ -40,7 +48,7 @@ export async function restoreIntoScratch(
     }
     const t0 = performance.now();
     try {
-      const result = await engine.restore(scratch.target, sql, options);
+      const result = await engine.restore(scratch.target, sql, { ...options, ...measure });
       return { ok: true, tables: result.tables, restoreMs: Math.round(performance.now() - t0) };
     } catch (error) {
       return { ok: false, error };
@@ -59,8 +67,15 @@ async function schemaOf(
 ): Promise<string> {
   const tables = manifest.tables.map((t) => t.name);
   const session = await engine.openDump(source, { schema: true, data: false, tables }, { signal });
-  const parts: string[] = [];
-  const out = { write: async (text: string): Promise<void> => void parts.push(text) };
+  const parts: Buffer[] = [];
+  await writeWholeDump(session, {
+    write: async (text) => void parts.push(Buffer.isBuffer(text) ? text : Buffer.from(text)),
+  });
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** Writes every phase of `session` to `out`, in order, and closes it (also after a failure). */
+export async function writeWholeDump(session: DumpSession, out: DumpWriter): Promise<void> {
   try {
     await session.writeHeader(out);
     await session.writeSchema(out);
@@ -70,7 +85,6 @@ async function schemaOf(
   } finally {
     await session.close();
   }
-  return parts.join('');
 }
 
 async function* once(chunk: Buffer): AsyncGenerator<Buffer> {

@@ -9,6 +9,7 @@ import { isEncrypted, type Manifest } from '../../pipeline/manifest.js';
 import type { JobContext } from '../context.js';
 import { locateArtifact, type LocatedArtifact } from '../shared/locate.js';
 import { reportingBytes } from '../shared/read-progress.js';
+import { CHECKING_AGAINST_MANIFEST, measureEvents } from '../restore/measure-events.js';
 import { restoreIntoScratch } from './deep.js';
 import type { ConnectionSpec } from '../../config/index.js';
 import { compareWithManifest, type TableComparison } from './compare.js';
@@ -176,10 +177,13 @@ async function verifyLocated(
     return err;
   };
   if (deep) {
-    const scratch = await restoreIntoScratch(ctx, engine, manifest, sql, connection);
+    const measuring = measureEvents(ctx.events, 'verify', CHECKING_AGAINST_MANIFEST);
+    const scratch = await restoreIntoScratch(ctx, engine, manifest, sql, connection, {
+      onMeasure: measuring.onMeasure,
+    });
     if (scratch.ok) {
       restored = scratch.tables;
-      restored.forEach((summary) => ctx.events({ type: 'table-done', summary }));
+      measuring.finish(restored);
       restoreMs = scratch.restoreMs;
     } else {
       streamError = finding(scratch.error);
