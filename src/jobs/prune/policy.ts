@@ -1,4 +1,4 @@
-import type { ResolvedConfig, RetentionConfig } from '../../config/index.js';
+import type { PlanConfig, ResolvedConfig, RetentionConfig } from '../../config/index.js';
 
 /**
  * The retention policy of one connection's artifacts in one storage: the `retention` of the
@@ -12,7 +12,7 @@ export function retentionFor(
   storage: string,
 ): RetentionConfig | undefined {
   const fromPlans = Object.values(config.plans)
-    .filter((p) => p.connection === connection && p.to.includes(storage) && p.retention)
+    .filter((p) => p.to.includes(storage) && p.retention && backsUp(config, p, connection))
     .map((p) => p.retention as RetentionConfig);
   if (fromPlans.length === 0) return config.defaults.retention;
   const merged: Record<string, number> = {};
@@ -22,4 +22,15 @@ export function retentionFor(
     }
   }
   return merged as RetentionConfig;
+}
+
+/**
+ * Whether `plan` produces the artifacts of `connection`: its own connection, or, for a plan
+ * over several databases, `<connection>-<database>` (the name its artifacts carry) — unless
+ * that name is a configured connection of its own.
+ */
+function backsUp(config: ResolvedConfig, plan: PlanConfig, connection: string): boolean {
+  if (plan.connection === connection) return true;
+  if (plan.databases === undefined || connection in config.connections) return false;
+  return connection.startsWith(`${plan.connection}-`);
 }
