@@ -150,6 +150,11 @@ export interface RestoreOptions extends MeasureOptions {
    * rolls the restore back and leaves the target as it was.
    */
   readonly beforeCommit?: (restored: readonly TableSummary[]) => void | Promise<void>;
+  /**
+   * The target is an empty database the caller created for this restore and drops if it fails
+   * (a scratch database): an engine may then load it without one enclosing transaction.
+   */
+  readonly freshTarget?: boolean;
 }
 
 /** What a restore did. */

@@ -3,9 +3,11 @@ import copyStreams from 'pg-copy-streams';
 import type { ConnectionTarget, RestoreOptions, RestoreResult, TableSummary } from '../engine.js';
 import { LifeboatError, isLifeboatError, messageOf } from '../../errors/index.js';
 import { connect, type PgClient } from './postgres-connect.js';
+import { EarlyMeasure, shiftMeasure } from './postgres-restore-measure.js';
 import { fromPgError, lower, pgFields } from './postgres-errors.js';
 import { HINT, aborted, copyFailure, failure, truncated } from './postgres-restore-errors.js';
-import { summariesOn } from './postgres-inspect.js';
+import { readDataTables, summariesOn } from './postgres-inspect.js';
+import { tableName } from './postgres-selection.js';
 import { relDisplay, relKey, subjectOf, userRelName, type RelName } from './postgres-names.js';
 import { dropAll, dropTables, truncateTables } from './postgres-restore-drop.js';
 import { recreate, type SavedStatement } from './postgres-restore-dependents.js';
@@ -28,21 +30,35 @@ export async function restorePostgres(
 ): Promise<RestoreResult> {
   if (options.signal.aborted) throw aborted(target, 0, options.signal);
   const { client, created } = await openTarget(target, options.signal);
+  // Nobody else sees a database this restore created (or a fresh scratch), and a failure drops
+  // it whole: the load need not be one transaction, and the tables can be measured on a second
+  // connection while it goes on.
+  const fresh = (created || options.freshTarget === true) && options.tables === undefined;
+  let measurer: PgClient | undefined;
   let committed = false;
   try {
     await prepareSession(client);
-    await client.query('BEGIN');
-    const run = new RestoreRun(client, target, options);
+    let early: EarlyMeasure | undefined;
+    if (fresh) {
+      measurer = await connect(target, 'restoring', options.signal);
+      await prepareSession(measurer);
+      // Only these two sessions use the database, and each statement holds its locks briefly:
+      // an index build waiting for a long measurement (or the reverse) is no stuck lock.
+      for (const c of [client, measurer]) await c.query(`SET lock_timeout = 0`);
+      early = new EarlyMeasure(measurer, `"${target.display}"`, options);
+    } else await client.query('BEGIN');
+    const run = new RestoreRun(client, target, options, early);
     await run.execute(sql);
     const tables = await run.summaries();
     await options.beforeCommit?.(tables);
-    await client.query('COMMIT').catch((err: unknown) => {
-      throw new LifeboatError(
-        'RESTORE_FAILED',
-        `restore failed at commit: ${lower(messageOf(err))}`,
-        { hint: HINT, cause: err },
-      );
-    });
+    if (!fresh)
+      await client.query('COMMIT').catch((err: unknown) => {
+        throw new LifeboatError(
+          'RESTORE_FAILED',
+          `restore failed at commit: ${lower(messageOf(err))}`,
+          { hint: HINT, cause: err },
+        );
+      });
     committed = true;
     return { tables, statements: run.statements };
   } catch (err) {
@@ -50,8 +66,9 @@ export async function restorePostgres(
       throw aborted(target, 0, options.signal);
     throw err;
   } finally {
-    if (!committed) await client.query('ROLLBACK').catch(() => undefined);
+    if (!committed && !fresh) await client.query('ROLLBACK').catch(() => undefined);
     await client.end().catch(() => undefined);
+    await measurer?.end().catch(() => undefined);
     if (created && !committed)
       await dropDatabase(target, target.database, new AbortController().signal).catch(
         () => undefined,
@@ -105,9 +122,16 @@ class RestoreRun {
   } | null = null;
   #bytes = 0;
   #table: string | undefined;
+  readonly #early: EarlyMeasure | undefined;
 
-  constructor(client: PgClient, target: ConnectionTarget, options: RestoreOptions) {
+  constructor(
+    client: PgClient,
+    target: ConnectionTarget,
+    options: RestoreOptions,
+    early?: EarlyMeasure,
+  ) {
     this.#client = client;
+    this.#early = early;
     this.#target = target;
     this.#options = options;
     this.#requested =
@@ -145,24 +169,33 @@ class RestoreRun {
 
   /** Summaries of the tables this restore created or filled, measured before commit. */
   async summaries(): Promise<TableSummary[]> {
+    const early = await this.#early?.finish();
     await prepareSession(this.#client);
     const names = [...this.#touched.values()].map((r) => `${r.schema}.${r.name}`);
+    const wanted = new Set(names.map((n) => (n.startsWith('public.') ? n.slice(7) : n)));
     // Only what this restore wrote is read again: a selective restore of one table must not
-    // re-read the whole database before it commits.
+    // re-read the whole database before it commits. Tables measured early are not read again.
+    const rest = names.filter((n) => !early?.has(n.startsWith('public.') ? n.slice(7) : n));
     const measured = await summariesOn(
       this.#client,
-      names,
+      rest,
       `"${this.#target.display}"`,
-      this.#options,
+      shiftMeasure(this.#options, early?.size ?? 0),
       'filter',
     );
-    const wanted = new Set(names.map((n) => (n.startsWith('public.') ? n.slice(7) : n)));
-    return measured.filter((s) => wanted.has(s.name));
+    if (early === undefined || early.size === 0) return measured.filter((s) => wanted.has(s.name));
+    // The order of the one-transaction path: that of the catalog (schema, then name).
+    const byName = new Map([...early, ...measured.map((s) => [s.name, s] as const)]);
+    return (await readDataTables(this.#client)).flatMap((t) => {
+      const s = byName.get(tableName(t));
+      return s !== undefined && wanted.has(s.name) ? [s] : [];
+    });
   }
 
   async #handle(event: SplitEvent): Promise<void> {
     if (this.#options.signal.aborted)
       throw aborted(this.#target, this.statements, this.#options.signal);
+    this.#early?.check();
     switch (event.kind) {
       case 'copy-data':
         if (this.#copy !== null && !this.#stream(event.data))
@@ -238,6 +271,11 @@ class RestoreRun {
       if (!(await this.#selectiveOther(subject, text, line))) return;
     }
     if (this.#mode === 'data' && this.#requested !== undefined && /^TRUNCATE\b/i.test(text)) return;
+    if (this.#early !== undefined) {
+      if (this.#mode === 'data') this.#early.invalidate();
+      const rel = subject.kind === 'table' && subject.data ? subject.rel : undefined;
+      await this.#early.statement(text, rel, this.#client);
+    }
     await this.#exec(text, line);
   }
 

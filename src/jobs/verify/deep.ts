@@ -48,7 +48,11 @@ export async function restoreIntoScratch(
     }
     const t0 = performance.now();
     try {
-      const result = await engine.restore(scratch.target, sql, { ...options, ...measure });
+      const result = await engine.restore(scratch.target, sql, {
+        ...options,
+        ...measure,
+        freshTarget: manifest.scope.schema,
+      });
       return { ok: true, tables: result.tables, restoreMs: Math.round(performance.now() - t0) };
     } catch (error) {
       return { ok: false, error };

@@ -1,0 +1,160 @@
+import type { RestoreOptions, TableSummary } from '../engine.js';
+import type { PgClient } from './postgres-connect.js';
+import { summariesOn } from './postgres-inspect.js';
+import { relKey, type RelName } from './postgres-names.js';
+
+/** Statements that can make a write to one table write another. */
+const INDIRECT_WRITERS =
+  /^CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:CONSTRAINT\s+)?TRIGGER|RULE|EVENT\s+TRIGGER)\b/i;
+/** Statements that run scripts we do not read: the catalog says afterwards what they created. */
+const OPAQUE = /^(?:CREATE|ALTER)\s+EXTENSION\b/i;
+/**
+ * Whether the database has anything that makes a write to one table write another (16384 is
+ * FirstNormalObjectId: pg_settings' own rules are no concern).
+ */
+const WRITERS_EXIST = `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE NOT tgisinternal)
+  OR EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger)
+  OR EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite
+    WHERE rulename <> '_RETURN' AND ev_class >= 16384) AS found`;
+
+/**
+ * Statements that change no table's rows, so they may follow a table measured early. Anything
+ * else after the first early measurement (UPDATE, DELETE, TRUNCATE, DO, CALL, a SELECT of some
+ * function, ALTER TABLE … ADD COLUMN …) makes every early measurement void.
+ */
+const ROW_NEUTRAL =
+  /^(?:CREATE\s+(?:UNIQUE\s+)?INDEX|CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER|CREATE\s+POLICY|CREATE\s+STATISTICS|COMMENT\s+ON|GRANT|REVOKE|SET|RESET|ALTER\s+(?:INDEX|SEQUENCE|POLICY|TRIGGER|DEFAULT\s+PRIVILEGES)|REFRESH\s+MATERIALIZED\s+VIEW|SELECT\s+pg_catalog\.(?:setval|set_config)\s*\()/i;
+/** `ALTER TABLE` actions that leave rows alone (one action per statement, as dump tools write). */
+const ALTER_TABLE_NEUTRAL =
+  /^ALTER\s+TABLE\s[\s\S]*?\s(?:ADD\s+CONSTRAINT|VALIDATE\s+CONSTRAINT|OWNER\s+TO|(?:ENABLE|DISABLE|FORCE|NO\s+FORCE)\s+ROW\s+LEVEL\s+SECURITY|(?:ENABLE|DISABLE)\s+(?:REPLICA\s+|ALWAYS\s+)?TRIGGER|CLUSTER\s+ON|REPLICA\s+IDENTITY)\b/i;
+/** A second action in the same `ALTER TABLE` that could rewrite rows. */
+const ALTER_TABLE_REWRITE = /,\s*(?:ADD|ALTER|DROP|SET|INHERIT|NO\s+INHERIT|OF|NOT\s+OF)\b/i;
+
+/**
+ * `options` whose measuring reports count on from `done` tables already measured: the tables
+ * are measured one call at a time, and each call numbers its tables from 0.
+ */
+export function shiftMeasure<T extends RestoreOptions>(options: T, done: number): T {
+  const report = options.onMeasure;
+  if (report === undefined || done === 0) return options;
+  return {
+    ...options,
+    onMeasure: (p) => report({ ...p, index: p.index + done, total: p.total + done }),
+  };
+}
+
+/**
+ * Measures restored tables on a second connection while the load goes on, for a restore into
+ * a database nobody else can see yet (created by this restore, or a fresh scratch): there every
+ * statement commits on its own and a failure drops the whole database, so a committed table can
+ * be read by another backend as soon as the dump is done writing it.
+ *
+ * When is a table done? The load is watched statement by statement (see {@link statement}):
+ * a table is closed when the dump moves on from its COPY/INSERTs, and measured early only if
+ * nothing later can write it. Later statements may be COPY/INSERT into tables not yet closed
+ * (and not partitioned: routing could reach a closed partition) while no trigger, rule or event
+ * trigger exists (the dump's own CREATE statements say so; after CREATE EXTENSION the catalog
+ * is asked) — in a new database nothing else makes one table's load write another; foreign
+ * keys' own triggers only read on insert — or statements that
+ * change no rows ({@link ROW_NEUTRAL}). Lifeboat's and pg_dump's plain dumps have this shape:
+ * tables, data, then indexes, constraints and triggers. Anything else voids every early
+ * measurement, and the tables are measured after the load, as the one-transaction path does.
+ */
+export class EarlyMeasure {
+  readonly #client: PgClient;
+  readonly #where: string;
+  readonly #options: RestoreOptions;
+  readonly #closed = new Set<string>();
+  readonly #kinds = new Map<string, string>();
+  readonly #results = new Map<string, TableSummary>();
+  #open: RelName | undefined;
+  #hazard = false;
+  #recheck = false;
+  #void = false;
+  #chain: Promise<void> = Promise.resolve();
+  #error: unknown;
+
+  constructor(client: PgClient, where: string, options: RestoreOptions) {
+    this.#client = client;
+    this.#where = where;
+    this.#options = options;
+  }
+
+  /** The measuring connection's failure, thrown into the load so that it stops early. */
+  check(): void {
+    if (this.#error !== undefined) throw this.#error;
+  }
+
+  /** Called before the load runs `text` (`rel` is the table it writes rows to, if any). */
+  async statement(text: string, rel: RelName | undefined, main: PgClient): Promise<void> {
+    if (this.#void) return;
+    if (rel !== undefined && /^(?:COPY|INSERT)\b/i.test(text)) {
+      const k = relKey(rel);
+      if (this.#open !== undefined && relKey(this.#open) === k) return;
+      if (this.#recheck) {
+        this.#recheck = false;
+        const { rows } = await main.query(WRITERS_EXIST);
+        if ((rows[0] as { found?: boolean } | undefined)?.found === true) this.#hazard = true;
+      }
+      if (this.#hazard || this.#closed.has(k) || (await this.#kind(main, rel)) === 'p')
+        return this.invalidate();
+      this.#close();
+      this.#open = rel;
+      return;
+    }
+    this.#close();
+    if (INDIRECT_WRITERS.test(text)) this.#hazard = true;
+    if (OPAQUE.test(text)) this.#recheck = true;
+    if (this.#closed.size === 0) return; // nothing measured yet: DDL before the data is free
+    const neutral =
+      ROW_NEUTRAL.test(text) || (ALTER_TABLE_NEUTRAL.test(text) && !ALTER_TABLE_REWRITE.test(text));
+    if (!neutral) this.invalidate();
+  }
+
+  /** Forgets what was measured early; {@link finish} then measures nothing. */
+  invalidate(): void {
+    this.#void = true;
+    this.#open = undefined;
+  }
+
+  /** Waits for the measurer; summaries of the tables measured early, by summary name. */
+  async finish(): Promise<Map<string, TableSummary> | undefined> {
+    this.#close();
+    await this.#chain;
+    this.check();
+    return this.#void ? undefined : this.#results;
+  }
+
+  #close(): void {
+    const rel = this.#open;
+    this.#open = undefined;
+    if (rel === undefined || this.#void) return;
+    this.#closed.add(relKey(rel));
+    this.#chain = this.#chain.then(async () => {
+      if (this.#void || this.#error !== undefined) return;
+      try {
+        const name = `${rel.schema}.${rel.name}`;
+        const options = shiftMeasure(this.#options, this.#results.size);
+        for (const s of await summariesOn(this.#client, [name], this.#where, options, 'filter'))
+          this.#results.set(s.name, s);
+      } catch (err) {
+        this.#error = err;
+      }
+    });
+  }
+
+  async #kind(main: PgClient, rel: RelName): Promise<string> {
+    const k = relKey(rel);
+    let kind = this.#kinds.get(k);
+    if (kind === undefined) {
+      const { rows } = await main.query(
+        `SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relname = $2`,
+        [rel.schema, rel.name],
+      );
+      kind = String((rows[0] as { relkind?: string } | undefined)?.relkind ?? '');
+      this.#kinds.set(k, kind);
+    }
+    return kind;
+  }
+}

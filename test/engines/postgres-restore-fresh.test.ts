@@ -1,0 +1,193 @@
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { TableSummary } from '../../src/engines/engine.js';
+import { postgresEngine } from '../../src/engines/postgres/postgres-engine.js';
+import { chunked, dumpToString, FULL } from '../support/sqlite-dump-helpers.js';
+import {
+  PG_FIXTURE,
+  pgDump,
+  pgExec,
+  pgTarget,
+  psql,
+  scratchDatabases,
+  uniqueDbName,
+} from '../support/postgres-db.js';
+import pg from 'pg';
+
+const signal = (): AbortSignal => new AbortController().signal;
+const normalize = (text: string): string => text.replace(/^-- Dumped (from|by) .*$/gm, '');
+
+async function exists(name: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    return rows.length === 1;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Restores `sql` into a new database (the autocommit path) and into an existing empty one. */
+async function both(
+  dbs: ReturnType<typeof scratchDatabases>,
+  sql: string,
+): Promise<{ fresh: readonly TableSummary[]; single: readonly TableSummary[]; name: string }> {
+  const name = dbs.track(uniqueDbName('lbfresh'));
+  const fresh = await postgresEngine.restore(pgTarget(name), chunked(sql, 8192), {
+    signal: signal(),
+  });
+  const existing = await dbs.fresh();
+  const single = await postgresEngine.restore(pgTarget(existing), chunked(sql, 8192), {
+    signal: signal(),
+  });
+  return { fresh: fresh.tables, single: single.tables, name };
+}
+
+describe('postgres restore into a database it creates: autocommit load, tables measured alongside', () => {
+  const dbs = scratchDatabases();
+  let source: string;
+  let dumped: Awaited<ReturnType<typeof dumpToString>>;
+
+  beforeAll(async () => {
+    source = await dbs.fresh();
+    psql(source, PG_FIXTURE);
+    dumped = await dumpToString(postgresEngine, pgTarget(source), FULL);
+  });
+
+  test('oracle fixture: same summaries, in the same order, as the one-transaction path; measured during the load', async () => {
+    const name = dbs.track(uniqueDbName('lbfresh'));
+    let statementsAtFirstMeasure: number | undefined;
+    let statements = 0;
+    const result = await postgresEngine.restore(pgTarget(name), chunked(dumped.sql, 8192), {
+      signal: signal(),
+      onProgress: (p) => (statements = p.statements),
+      onMeasure: () => (statementsAtFirstMeasure ??= statements),
+    });
+    const existing = await dbs.fresh();
+    const single = await postgresEngine.restore(pgTarget(existing), chunked(dumped.sql, 8192), {
+      signal: signal(),
+    });
+    expect(result.tables).toEqual(single.tables);
+    expect([...result.tables].sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+      [...dumped.tables].sort((a, b) => a.name.localeCompare(b.name)),
+    );
+    expect(dumped.tables.length).toBeGreaterThan(50);
+    // The first table was measured while the load still had statements to run.
+    expect(statementsAtFirstMeasure).toBeDefined();
+    expect(statementsAtFirstMeasure as number).toBeLessThan(result.statements);
+    expect(normalize(pgDump(name, ['--data-only']))).toBe(
+      normalize(pgDump(source, ['--data-only'])),
+    );
+    expect(normalize(pgDump(name, ['--schema-only']))).toBe(
+      normalize(pgDump(source, ['--schema-only'])),
+    );
+  });
+
+  test('a load that fails in the last table leaves no database behind', async () => {
+    const name = uniqueDbName('lbfresh');
+    const at = dumped.sql.lastIndexOf('\n\\.\n');
+    expect(at).toBeGreaterThan(0);
+    const bad = `${dumped.sql.slice(0, at)}\nnot a row of this table\n${dumped.sql.slice(at + 1)}`;
+    await expect(
+      postgresEngine.restore(pgTarget(name), chunked(bad, 8192), { signal: signal() }),
+    ).rejects.toMatchObject({ code: 'RESTORE_FAILED' });
+    expect(await exists(name)).toBe(false);
+  });
+
+  test('beforeCommit throwing leaves no database behind', async () => {
+    const name = uniqueDbName('lbfresh');
+    let seen: readonly TableSummary[] = [];
+    await expect(
+      postgresEngine.restore(pgTarget(name), chunked(dumped.sql, 8192), {
+        signal: signal(),
+        beforeCommit: (tables) => {
+          seen = tables;
+          throw new Error('checksums disagree');
+        },
+      }),
+    ).rejects.toThrow('checksums disagree');
+    expect(seen.length).toBe(dumped.tables.length);
+    expect(await exists(name)).toBe(false);
+  });
+
+  test('an abort during the load leaves no database behind', async () => {
+    const name = uniqueDbName('lbfresh');
+    const controller = new AbortController();
+    let n = 0;
+    await expect(
+      postgresEngine.restore(pgTarget(name), chunked(dumped.sql, 4096), {
+        signal: controller.signal,
+        onProgress: () => {
+          if (++n === 20) controller.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(await exists(name)).toBe(false);
+  });
+});
+
+const B_ROWS = 200_000;
+
+describe('postgres restore into a new database: what a later statement writes is measured', () => {
+  const dbs = scratchDatabases();
+
+  test('pg_dump -Fp with triggers: same summaries as the one-transaction path and as the source', async () => {
+    const source = await dbs.fresh();
+    await pgExec(
+      source,
+      `CREATE TABLE a (id int PRIMARY KEY, v text);
+       CREATE TABLE log (id serial PRIMARY KEY, note text);
+       CREATE FUNCTION note() RETURNS trigger LANGUAGE plpgsql AS
+         $$BEGIN INSERT INTO log(note) VALUES ('a ' || NEW.id); RETURN NEW; END$$;
+       CREATE TRIGGER a_note AFTER INSERT ON a FOR EACH ROW EXECUTE FUNCTION note();
+       INSERT INTO a SELECT g, md5(g::text) FROM generate_series(1, 500) g;
+       CREATE TABLE z (id int REFERENCES a(id), w text);
+       INSERT INTO z SELECT g, 'z' FROM generate_series(1, 300) g;`,
+    );
+    const plain = pgDump(source, ['-Fp']);
+    const { fresh, single, name } = await both(dbs, plain);
+    expect(fresh).toEqual(single);
+    const want = await postgresEngine.summarize(pgTarget(source), undefined, { signal: signal() });
+    expect(fresh).toEqual(want);
+    expect(fresh.find((t) => t.name === 'log')?.rows).toBe(500);
+    expect(normalize(pgDump(name, ['--data-only']))).toBe(
+      normalize(pgDump(source, ['--data-only'])),
+    );
+  });
+
+  const TRIGGER = `CREATE FUNCTION public.f() RETURNS trigger LANGUAGE plpgsql AS
+      $$BEGIN INSERT INTO public.a VALUES (NEW.id); RETURN NEW; END$$;
+    CREATE TRIGGER t AFTER INSERT ON public.b FOR EACH ROW WHEN (NEW.id > ${B_ROWS - 3})
+      EXECUTE FUNCTION public.f();`;
+  test.each([
+    ['a trigger created before the data writes an already loaded table', TRIGGER, '', 6],
+    ['a later INSERT into a loaded table', '', 'INSERT INTO public.a VALUES (99);', 4],
+    ['a later UPDATE of a loaded table', '', 'UPDATE public.a SET id = id + 10;', 3],
+    [
+      'a later ADD COLUMN with a default',
+      '',
+      'ALTER TABLE public.a ADD COLUMN c int DEFAULT 7;',
+      3,
+    ],
+  ])('%s', async (_label, before, after, aRows) => {
+    // b is long enough that a is measured (on the second connection) while b still loads.
+    const sql = `CREATE TABLE public.a (id int);
+CREATE TABLE public.b (id int);
+${before}
+COPY public.a (id) FROM stdin;
+1
+2
+3
+\\.
+
+COPY public.b (id) FROM stdin;
+${Array.from({ length: B_ROWS }, (_, i) => i + 1).join('\n')}
+\\.
+
+${after}
+`;
+    const { fresh, single } = await both(dbs, sql);
+    expect(fresh).toEqual(single);
+    expect(Object.fromEntries(fresh.map((t) => [t.name, t.rows]))).toEqual({ a: aRows, b: B_ROWS });
+  });
+});
