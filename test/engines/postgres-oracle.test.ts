@@ -1,7 +1,7 @@
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { postgresEngine } from '../../src/engines/postgres/postgres-engine.js';
-import { byName, chunked, dumpToString, FULL } from '../support/sqlite-dump-helpers.js';
-import { PG_FIXTURE, pgDump, pgTarget, psql, scratchDatabases } from '../support/postgres-db.js';
+import { byName, chunked } from '../support/sqlite-dump-helpers.js';
+import { pgDump, pgTarget, psql, dumpedFixture, scratchDatabases } from '../support/postgres-db.js';
 
 const signal = (): AbortSignal => new AbortController().signal;
 
@@ -10,48 +10,45 @@ const normalize = (text: string): string => text.replace(/^-- Dumped (from|by) .
 
 describe('postgres oracle: pg_dump of the restored copy equals pg_dump of the source', () => {
   const dbs = scratchDatabases();
-  let source: string;
-  let dumped: Awaited<ReturnType<typeof dumpToString>>;
-
-  beforeAll(async () => {
-    source = await dbs.fresh();
-    psql(source, PG_FIXTURE);
-    dumped = await dumpToString(postgresEngine, pgTarget(source), FULL);
-  });
+  const fixture = dumpedFixture(dbs);
 
   test('schema, data and summaries are identical after a lifeboat round trip', async () => {
     const target = await dbs.fresh();
-    const result = await postgresEngine.restore(pgTarget(target), chunked(dumped.sql, 8192), {
-      signal: signal(),
-    });
+    const result = await postgresEngine.restore(
+      pgTarget(target),
+      chunked(fixture.dumped.sql, 8192),
+      {
+        signal: signal(),
+      },
+    );
     expect(normalize(pgDump(target, ['--schema-only']))).toBe(
-      normalize(pgDump(source, ['--schema-only'])),
+      normalize(pgDump(fixture.source, ['--schema-only'])),
     );
     expect(normalize(pgDump(target, ['--data-only']))).toBe(
-      normalize(pgDump(source, ['--data-only'])),
+      normalize(pgDump(fixture.source, ['--data-only'])),
     );
-    expect(byName(result.tables)).toEqual(byName(dumped.tables));
+    expect(byName(result.tables)).toEqual(byName(fixture.dumped.tables));
     const again = await postgresEngine.summarize(pgTarget(target), undefined, { signal: signal() });
-    expect(byName(again)).toEqual(byName(dumped.tables));
-    expect(dumped.tables.length).toBeGreaterThan(50);
+    expect(byName(again)).toEqual(byName(fixture.dumped.tables));
+    expect(fixture.dumped.tables.length).toBeGreaterThan(50);
   });
 
   test('a restore into a database that does not exist creates it', async () => {
-    const name = dbs.track(`${source}_new`);
-    await postgresEngine.restore(pgTarget(name), chunked(dumped.sql), { signal: signal() });
+    const name = dbs.track(`${fixture.source}_new`);
+    await postgresEngine.restore(pgTarget(name), chunked(fixture.dumped.sql), { signal: signal() });
     expect(normalize(pgDump(name, ['--schema-only']))).toBe(
-      normalize(pgDump(source, ['--schema-only'])),
+      normalize(pgDump(fixture.source, ['--schema-only'])),
     );
   });
 
   test('psql -1 -f restores a lifeboat artifact without lifeboat', async () => {
     const target = await dbs.fresh();
-    psql(target, dumped.sql);
+    psql(target, fixture.dumped.sql);
     expect(normalize(pgDump(target, ['--schema-only']))).toBe(
-      normalize(pgDump(source, ['--schema-only'])),
+      normalize(pgDump(fixture.source, ['--schema-only'])),
     );
     expect(normalize(pgDump(target, ['--data-only']))).toBe(
-      normalize(pgDump(source, ['--data-only'])),
+      normalize(pgDump(fixture.source, ['--data-only'])),
     );
   });
 
@@ -62,16 +59,16 @@ describe('postgres oracle: pg_dump of the restored copy equals pg_dump of the so
   ])('lifeboat restores pg_dump -Fp output (%s)', async (_label, args) => {
     const target = await dbs.fresh();
     psql(target, 'CREATE TABLE leftover(x int); INSERT INTO leftover VALUES (1);');
-    const plain = pgDump(source, ['-Fp', ...args]);
+    const plain = pgDump(fixture.source, ['-Fp', ...args]);
     const result = await postgresEngine.restore(pgTarget(target), chunked(plain, 5000), {
       signal: signal(),
     });
     expect(normalize(pgDump(target, ['--schema-only']))).toBe(
-      normalize(pgDump(source, ['--schema-only'])),
+      normalize(pgDump(fixture.source, ['--schema-only'])),
     );
     expect(normalize(pgDump(target, ['--data-only']))).toBe(
-      normalize(pgDump(source, ['--data-only'])),
+      normalize(pgDump(fixture.source, ['--data-only'])),
     );
-    expect(byName(result.tables)).toEqual(byName(dumped.tables));
+    expect(byName(result.tables)).toEqual(byName(fixture.dumped.tables));
   });
 });

@@ -1,13 +1,12 @@
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { TableSummary } from '../../src/engines/engine.js';
 import { postgresEngine } from '../../src/engines/postgres/postgres-engine.js';
-import { chunked, dumpToString, FULL } from '../support/sqlite-dump-helpers.js';
+import { chunked } from '../support/sqlite-dump-helpers.js';
 import {
-  PG_FIXTURE,
   pgDump,
   pgExec,
   pgTarget,
-  psql,
+  dumpedFixture,
   scratchDatabases,
   uniqueDbName,
 } from '../support/postgres-db.js';
@@ -45,49 +44,46 @@ async function both(
 
 describe('postgres restore into a database it creates: autocommit load, tables measured alongside', () => {
   const dbs = scratchDatabases();
-  let source: string;
-  let dumped: Awaited<ReturnType<typeof dumpToString>>;
-
-  beforeAll(async () => {
-    source = await dbs.fresh();
-    psql(source, PG_FIXTURE);
-    dumped = await dumpToString(postgresEngine, pgTarget(source), FULL);
-  });
+  const fixture = dumpedFixture(dbs);
 
   test('oracle fixture: same summaries, in the same order, as the one-transaction path; measured during the load', async () => {
     const name = dbs.track(uniqueDbName('lbfresh'));
     let statementsAtFirstMeasure: number | undefined;
     let statements = 0;
-    const result = await postgresEngine.restore(pgTarget(name), chunked(dumped.sql, 8192), {
+    const result = await postgresEngine.restore(pgTarget(name), chunked(fixture.dumped.sql, 8192), {
       signal: signal(),
       onProgress: (p) => (statements = p.statements),
       onMeasure: () => (statementsAtFirstMeasure ??= statements),
     });
     const existing = await dbs.fresh();
-    const single = await postgresEngine.restore(pgTarget(existing), chunked(dumped.sql, 8192), {
-      signal: signal(),
-    });
+    const single = await postgresEngine.restore(
+      pgTarget(existing),
+      chunked(fixture.dumped.sql, 8192),
+      {
+        signal: signal(),
+      },
+    );
     expect(result.tables).toEqual(single.tables);
     expect([...result.tables].sort((a, b) => a.name.localeCompare(b.name))).toEqual(
-      [...dumped.tables].sort((a, b) => a.name.localeCompare(b.name)),
+      [...fixture.dumped.tables].sort((a, b) => a.name.localeCompare(b.name)),
     );
-    expect(dumped.tables.length).toBeGreaterThan(50);
+    expect(fixture.dumped.tables.length).toBeGreaterThan(50);
     // The first table was measured while the load still had statements to run.
     expect(statementsAtFirstMeasure).toBeDefined();
     expect(statementsAtFirstMeasure as number).toBeLessThan(result.statements);
     expect(normalize(pgDump(name, ['--data-only']))).toBe(
-      normalize(pgDump(source, ['--data-only'])),
+      normalize(pgDump(fixture.source, ['--data-only'])),
     );
     expect(normalize(pgDump(name, ['--schema-only']))).toBe(
-      normalize(pgDump(source, ['--schema-only'])),
+      normalize(pgDump(fixture.source, ['--schema-only'])),
     );
   });
 
   test('a load that fails in the last table leaves no database behind', async () => {
     const name = uniqueDbName('lbfresh');
-    const at = dumped.sql.lastIndexOf('\n\\.\n');
+    const at = fixture.dumped.sql.lastIndexOf('\n\\.\n');
     expect(at).toBeGreaterThan(0);
-    const bad = `${dumped.sql.slice(0, at)}\nnot a row of this table\n${dumped.sql.slice(at + 1)}`;
+    const bad = `${fixture.dumped.sql.slice(0, at)}\nnot a row of this table\n${fixture.dumped.sql.slice(at + 1)}`;
     await expect(
       postgresEngine.restore(pgTarget(name), chunked(bad, 8192), { signal: signal() }),
     ).rejects.toMatchObject({ code: 'RESTORE_FAILED' });
@@ -98,7 +94,7 @@ describe('postgres restore into a database it creates: autocommit load, tables m
     const name = uniqueDbName('lbfresh');
     let seen: readonly TableSummary[] = [];
     await expect(
-      postgresEngine.restore(pgTarget(name), chunked(dumped.sql, 8192), {
+      postgresEngine.restore(pgTarget(name), chunked(fixture.dumped.sql, 8192), {
         signal: signal(),
         beforeCommit: (tables) => {
           seen = tables;
@@ -106,7 +102,7 @@ describe('postgres restore into a database it creates: autocommit load, tables m
         },
       }),
     ).rejects.toThrow('checksums disagree');
-    expect(seen.length).toBe(dumped.tables.length);
+    expect(seen.length).toBe(fixture.dumped.tables.length);
     expect(await exists(name)).toBe(false);
   });
 
@@ -115,7 +111,7 @@ describe('postgres restore into a database it creates: autocommit load, tables m
     const controller = new AbortController();
     let n = 0;
     await expect(
-      postgresEngine.restore(pgTarget(name), chunked(dumped.sql, 4096), {
+      postgresEngine.restore(pgTarget(name), chunked(fixture.dumped.sql, 4096), {
         signal: controller.signal,
         onProgress: () => {
           if (++n === 20) controller.abort();

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import pg from 'pg';
 import type { ConnectionTarget } from '../../src/engines/engine.js';
 import { postgresEngine } from '../../src/engines/postgres/postgres-engine.js';
+import { dumpToString, FULL, type DumpedText } from './sqlite-dump-helpers.js';
 
 /** The test server: PostgreSQL on 127.0.0.1:5432, trust auth. A missing server fails the tests. */
 export const PG_SERVER = 'postgres://postgres@127.0.0.1:5432';
@@ -86,4 +87,21 @@ export function scratchDatabases(): {
       return name;
     },
   };
+}
+
+/**
+ * The oracle fixture loaded into a fresh database of `dbs` and dumped by lifeboat, once per
+ * test file (before its tests): `source` is the database, `dumped` lifeboat's dump of it.
+ */
+export function dumpedFixture(dbs: ReturnType<typeof scratchDatabases>): {
+  source: string;
+  dumped: DumpedText;
+} {
+  const fixture = { source: '', dumped: undefined as unknown as DumpedText };
+  beforeAll(async () => {
+    fixture.source = await dbs.fresh();
+    psql(fixture.source, PG_FIXTURE);
+    fixture.dumped = await dumpToString(postgresEngine, pgTarget(fixture.source), FULL);
+  });
+  return fixture;
 }

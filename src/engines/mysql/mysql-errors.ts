@@ -1,4 +1,5 @@
 import type { ConnectionTarget } from '../engine.js';
+import { NETWORK_ERROR_CODES, unreachable } from '../shared/network-errors.js';
 import { LifeboatError, messageOf } from '../../errors/index.js';
 
 /** The error code mysql2 attaches: a server code (`ER_…`) or a socket code (`ECONNREFUSED`). */
@@ -27,18 +28,9 @@ export function fromMysqlError(
   if (err instanceof LifeboatError) return err;
   const code = mysqlCode(err) ?? '';
   const where = `"${target.display}"`;
+  if (NETWORK_ERROR_CODES.has(code) || code === 'PROTOCOL_CONNECTION_LOST')
+    return unreachable(`cannot reach mysql server ${where} (${code})`, err);
   switch (code) {
-    case 'ECONNREFUSED':
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'ETIMEDOUT':
-    case 'EHOSTUNREACH':
-    case 'ECONNRESET':
-    case 'PROTOCOL_CONNECTION_LOST':
-      return new LifeboatError('DB_UNREACHABLE', `cannot reach mysql server ${where} (${code})`, {
-        hint: 'check that the server is running and that host and port in the url are right',
-        cause: err,
-      });
     case 'ER_ACCESS_DENIED_ERROR':
     case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR':
     case 'ER_DBACCESS_DENIED_ERROR':

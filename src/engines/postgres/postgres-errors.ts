@@ -1,3 +1,4 @@
+import { NETWORK_ERROR_CODES, unreachable } from '../shared/network-errors.js';
 import { LifeboatError, abortedError, messageOf, systemCode } from '../../errors/index.js';
 
 /** The fields of a server error that lifeboat reports (see pg's DatabaseError). */
@@ -28,19 +29,10 @@ export function fromPgError(
   const code = systemCode(err) ?? '';
   const message = lower(messageOf(err));
   const where = `while ${action} "${display}"`;
+  // 57P01 admin_shutdown, 57P03 cannot_connect_now: the server is going away or not up yet.
+  if (NETWORK_ERROR_CODES.has(code) || code === '57P01' || code === '57P03')
+    return unreachable(`cannot reach postgresql ${where}: ${message}`, err);
   switch (code) {
-    case 'ECONNREFUSED':
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'ETIMEDOUT':
-    case 'EHOSTUNREACH':
-    case 'ECONNRESET':
-    case '57P01': // admin_shutdown
-    case '57P03': // cannot_connect_now
-      return new LifeboatError('DB_UNREACHABLE', `cannot reach postgresql ${where}: ${message}`, {
-        hint: 'check that the server is running and that host and port in the url are right',
-        cause: err,
-      });
     case '28P01':
     case '28000':
       return new LifeboatError('DB_UNREACHABLE', `authentication failed ${where}: ${message}`, {
