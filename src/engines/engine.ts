@@ -137,6 +137,12 @@ export interface MeasureProgress {
 export interface MeasureOptions {
   /** A measuring pass moves no SQL bytes: without this, a long one looks like a stall. */
   readonly onMeasure?: (progress: MeasureProgress) => void;
+  /**
+   * Checksum to compute: the `checksumAlgorithm` of the manifest the result is compared with
+   * (an older artifact may use an earlier version). Default: the engine's current one. An
+   * engine that does not know the name fails with MANIFEST_INVALID.
+   */
+  readonly checksumAlgorithm?: string;
 }
 
 /** How to restore. */

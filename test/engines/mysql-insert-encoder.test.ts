@@ -3,7 +3,8 @@ import { describe, expect, test } from 'vitest';
 import type { ValueKind } from '../../src/engines/mysql/mysql-columns.js';
 import { InsertEncoder, STATEMENT_CHARS } from '../../src/engines/mysql/mysql-insert-encoder.js';
 import { valueLiteral } from '../../src/engines/mysql/mysql-literals.js';
-import { TableChecksum } from '../../src/engines/mysql/mysql-checksum.js';
+import { TableChecksum, type ChecksumAlgorithm } from '../../src/engines/mysql/mysql-checksum.js';
+import { murmur3x86_128 } from '../../src/engines/shared/row-hash.js';
 
 /** The dump as the string-built dumper wrote it: the definition the encoder must match byte for byte. */
 function reference(prefix: string, kinds: ValueKind[], rows: (Buffer | null)[][]): Buffer {
@@ -39,7 +40,7 @@ const b = (s: string, enc: BufferEncoding = 'utf8'): Buffer => Buffer.from(s, en
  * `lifeboat-mysql-v1` as docs/mysql.md defines it: per row SHA-256 over NULL = byte 0, a
  * value = byte 1, 4-byte big-endian length, bytes; the first 16 bytes summed mod 2^128.
  */
-function specChecksum(rows: readonly (readonly (Buffer | null)[])[]): string {
+function specV1(rows: readonly (readonly (Buffer | null)[])[]): string {
   let sum = 0n;
   for (const values of rows) {
     const parts = values.map((v) => {
@@ -53,6 +54,22 @@ function specChecksum(rows: readonly (readonly (Buffer | null)[])[]): string {
     sum = (sum + BigInt(`0x${digest.subarray(0, 16).toString('hex')}`)) % 2n ** 128n;
   }
   return `lifeboat-mysql-v1:${sum.toString(16).padStart(32, '0')}`;
+}
+
+/**
+ * `lifeboat-mysql-v2` as docs/mysql.md defines it: per row MurmurHash3_x86_128 of the values as
+ * length-encoded strings (shortest length form, NULL = 0xFB), h1..h4 as one 128-bit number,
+ * summed mod 2^128.
+ */
+function specV2(rows: readonly (readonly (Buffer | null)[])[]): string {
+  let sum = 0n;
+  const h = new Int32Array(4);
+  for (const values of rows) {
+    const encoded = Buffer.concat(values.map((v) => packet([v])));
+    murmur3x86_128(encoded, 0, encoded.length, h);
+    sum += [...h].reduce((acc, w) => (acc << 32n) | BigInt(w >>> 0), 0n);
+  }
+  return `lifeboat-mysql-v2:${(sum % 2n ** 128n).toString(16).padStart(32, '0')}`;
 }
 
 /** A text-protocol row packet's payload: per value a length-encoded string, 0xFB for NULL. */
@@ -142,23 +159,31 @@ describe('mysql insert encoder', () => {
     const prefix = 'INSERT INTO `p` (`a`, `b`, `c`, `d`) VALUES ';
     const encoder = new InsertEncoder(prefix, kinds);
     const chunks: Buffer[] = [];
-    const fromPackets = new TableChecksum();
+    const checksums = (['lifeboat-mysql-v1', 'lifeboat-mysql-v2'] as ChecksumAlgorithm[]).map(
+      (a) => new TableChecksum(a),
+    );
     for (const values of rows) {
       // The payload sits inside a larger buffer, as in mysql2's socket chunks.
       const payload = packet(values);
       const buf = Buffer.concat([Buffer.from([9, 9, 9]), payload, Buffer.from([7])]);
       encoder.addPacket(buf, 3, 3 + payload.length);
-      fromPackets.addPacket(buf, 3, 3 + payload.length, values.length);
+      for (const c of checksums) c.addPacket(buf, 3, 3 + payload.length, values.length);
       if (encoder.full) chunks.push(encoder.take());
     }
     encoder.end();
     chunks.push(encoder.take());
     expect(Buffer.concat(chunks).equals(reference(prefix, kinds, rows))).toBe(true);
-    expect(fromPackets.rows).toBe(rows.length);
-    expect(fromPackets.toString()).toBe(specChecksum(rows));
-    const empty = new TableChecksum();
-    empty.addPacket(Buffer.from([1, 0x31]), 0, 2, 0); // `SELECT 1` of a table without columns
-    empty.addPacket(Buffer.from([1, 0x31]), 0, 2, 0);
-    expect(empty.toString()).toBe(specChecksum([[], []]));
+    expect(checksums.map((c) => c.rows)).toEqual([rows.length, rows.length]);
+    expect(checksums.map(String)).toEqual([specV1(rows), specV2(rows)]);
+    expect(new TableChecksum().algorithm).toBe('lifeboat-mysql-v2');
+    for (const [algorithm, spec] of [
+      ['lifeboat-mysql-v1', specV1],
+      ['lifeboat-mysql-v2', specV2],
+    ] as const) {
+      const empty = new TableChecksum(algorithm);
+      empty.addPacket(Buffer.from([1, 0x31]), 0, 2, 0); // `SELECT 1` of a table without columns
+      empty.addPacket(Buffer.from([1, 0x31]), 0, 2, 0);
+      expect(empty.toString()).toBe(spec([[], []]));
+    }
   });
 });

@@ -9,6 +9,7 @@ import { MeasureMeter } from '../shared/measure-meter.js';
 import { LifeboatError } from '../../errors/index.js';
 import { MysqlSession, quoteIdent } from './mysql-connect.js';
 import { readTables } from './mysql-objects.js';
+import { checksumAlgorithm } from './mysql-checksum.js';
 import { summarizeTable } from './mysql-rows.js';
 
 /** True when the server has a database of that name. */
@@ -99,11 +100,12 @@ export async function summarizeIn(
       },
     );
   }
+  const algorithm = checksumAlgorithm(options.checksumAlgorithm);
   const meter = new MeasureMeter(options.onMeasure, names.length);
   const result: TableSummary[] = [];
   for (const name of names) {
     const table = all.find((t) => t.name === name) ?? { name, versioned: false };
-    result.push(await summarizeTable(session, database, table, options.signal, meter));
+    result.push(await summarizeTable(session, database, table, options.signal, meter, algorithm));
   }
   return result;
 }

@@ -1,6 +1,7 @@
 import type { ConnectionTarget, RestoreOptions, RestoreResult } from '../engine.js';
 import { LifeboatError, isLifeboatError } from '../../errors/index.js';
 import { MysqlSession, quoteIdent } from './mysql-connect.js';
+import { checksumAlgorithm } from './mysql-checksum.js';
 import { databaseExists, summarizeIn } from './mysql-inspect.js';
 import { loadDump } from './mysql-load.js';
 import { readSequences, readTables } from './mysql-objects.js';
@@ -21,6 +22,8 @@ export async function restoreMysql(
   sql: AsyncIterable<Buffer>,
   options: RestoreOptions,
 ): Promise<RestoreResult> {
+  // An artifact whose checksums this version cannot compute fails before anything is loaded.
+  checksumAlgorithm(options.checksumAlgorithm);
   const admin = await MysqlSession.open(target, {
     signal: options.signal,
     database: null,

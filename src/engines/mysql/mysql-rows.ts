@@ -1,7 +1,7 @@
 import type { TableSummary } from '../engine.js';
 import { abortedError } from '../../errors/index.js';
 import type { MeasureMeter } from '../shared/measure-meter.js';
-import { TableChecksum } from './mysql-checksum.js';
+import { TableChecksum, type ChecksumAlgorithm } from './mysql-checksum.js';
 import { dataColumns, selectRows, type DataColumn } from './mysql-columns.js';
 import type { MysqlSession } from './mysql-connect.js';
 import type { BaseTable } from './mysql-objects.js';
@@ -27,10 +27,11 @@ export async function summarizeTable(
   table: Pick<BaseTable, 'name' | 'versioned'>,
   signal: AbortSignal,
   meter: MeasureMeter,
+  algorithm: ChecksumAlgorithm,
 ): Promise<TableSummary> {
   meter.start(table.name);
   const { columns, sql } = await rowQuery(session, database, table);
-  const checksum = new TableChecksum();
+  const checksum = new TableChecksum(algorithm);
   const count = columns.length;
   await session.eachRaw(sql, (buf, start, end) => {
     checksum.addPacket(buf, start, end, count);

@@ -4,8 +4,20 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, dropDb, pgExec, pgUrl } from '../../../test/support/postgres-db.js';
 import type { DumpWriter } from '../engine.js';
-import type { CopyChecksum } from './postgres-checksum.js';
+import { murmur3x86_128 } from '../shared/row-hash.js';
+import type { ChecksumAlgorithm, CopyChecksum } from './postgres-checksum.js';
 import { copyOut, prepareSession } from './postgres-session.js';
+
+/** The lifeboat-postgres-v2 definition written out: each line's MurmurHash3_x86_128, summed. */
+function v2(lines: readonly Buffer[]): string {
+  let sum = 0n;
+  const h = new Int32Array(4);
+  for (const l of lines) {
+    murmur3x86_128(l, 0, l.length, h);
+    sum += [...h].reduce((acc, w) => (acc << 32n) | BigInt(w >>> 0), 0n);
+  }
+  return `lifeboat-postgres-v2:${(sum % 2n ** 128n).toString(16).padStart(32, '0')}`;
+}
 
 /** The lifeboat-postgres-v1 definition written out: first 16 digest bytes of each line, summed. */
 function v1(lines: readonly Buffer[]): string {
@@ -51,15 +63,19 @@ afterAll(async () => {
 });
 
 /** Runs copyOut into a collecting writer; returns the bytes and the checksum. */
-async function copy(sql: string): Promise<{ text: Buffer; checksum: CopyChecksum }> {
+async function copy(
+  sql: string,
+  algorithm?: ChecksumAlgorithm,
+): Promise<{ text: Buffer; checksum: CopyChecksum }> {
   const parts: Buffer[] = [];
   const out: DumpWriter = { write: async (b) => void parts.push(Buffer.from(b)) };
-  const checksum = await copyOut(client, sql, out, new AbortController().signal);
+  const signal = new AbortController().signal;
+  const checksum = await copyOut(client, sql, out, signal, undefined, algorithm);
   return { text: Buffer.concat(parts), checksum };
 }
 
 describe('copyOut over the raw COPY protocol', () => {
-  it('writes exactly the COPY text and checksums it as lifeboat-postgres-v1', async () => {
+  it('writes exactly the COPY text and checksums it as lifeboat-postgres-v2', async () => {
     const { text, checksum } = await copy('COPY public.mix TO STDOUT');
     // The reference bytes: psql's own COPY to stdout (int, text and hex bytea only, so the
     // session settings do not matter).
@@ -73,7 +89,21 @@ describe('copyOut over the raw COPY protocol', () => {
     const lines = linesOf(text);
     expect(lines.length).toBe(30006);
     expect(checksum.rows).toBe(30006);
-    expect(checksum.toString()).toBe(v1(lines));
+    expect(checksum.toString()).toBe(v2(lines));
+  });
+
+  it('still computes lifeboat-postgres-v1 when asked (artifacts written before v2)', async () => {
+    const { text, checksum } = await copy('COPY public.mix TO STDOUT', 'lifeboat-postgres-v1');
+    expect(checksum.toString()).toBe(v1(linesOf(text)));
+    const measured = await copyOut(
+      client,
+      'COPY public.mix TO STDOUT',
+      undefined,
+      new AbortController().signal,
+      undefined,
+      'lifeboat-postgres-v1',
+    );
+    expect(measured.toString()).toBe(checksum.toString());
   });
 
   it('gives the same bytes and checksum on a second run, and an empty table sums to zero', async () => {
@@ -84,7 +114,7 @@ describe('copyOut over the raw COPY protocol', () => {
     const empty = await copy('COPY public.empty_t TO STDOUT');
     expect(empty.text.length).toBe(0);
     expect(empty.checksum.rows).toBe(0);
-    expect(empty.checksum.toString()).toBe(`lifeboat-postgres-v1:${'0'.repeat(32)}`);
+    expect(empty.checksum.toString()).toBe(`lifeboat-postgres-v2:${'0'.repeat(32)}`);
   });
 
   it('reports a server error and leaves the connection usable', async () => {

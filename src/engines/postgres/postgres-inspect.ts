@@ -10,6 +10,7 @@ import { isLifeboatError, throwIfAborted } from '../../errors/index.js';
 import { rowsOf, serverVersion, withClient, type PgClient } from './postgres-connect.js';
 import { assertTablesExist, tableName } from './postgres-selection.js';
 import { copyOut, prepareSession } from './postgres-session.js';
+import { checksumAlgorithm } from './postgres-checksum.js';
 import { copyTarget } from './postgres-tables.js';
 import { USER_NS, notExtMember } from './postgres-unsupported.js';
 
@@ -48,6 +49,7 @@ export async function summariesOn(
   only: 'exist' | 'filter' = 'exist',
 ): Promise<TableSummary[]> {
   const { signal } = options;
+  const algorithm = checksumAlgorithm(options.checksumAlgorithm);
   const all = await readDataTables(client);
   if (wanted !== undefined && only === 'exist') assertTablesExist(wanted, all, where);
   const names = wanted === undefined ? undefined : new Set(wanted);
@@ -65,6 +67,7 @@ export async function summariesOn(
       undefined,
       signal,
       (rows) => meter.rowsSoFar(rows),
+      algorithm,
     );
     const summary = { name: tableName(t), rows: checksum.rows, checksum: checksum.toString() };
     meter.done(summary);

@@ -6,6 +6,7 @@ import { connect, type PgClient } from './postgres-connect.js';
 import { EarlyMeasure, shiftMeasure } from './postgres-restore-measure.js';
 import { fromPgError, lower, pgFields } from './postgres-errors.js';
 import { HINT, aborted, copyFailure, failure, truncated } from './postgres-restore-errors.js';
+import { checksumAlgorithm } from './postgres-checksum.js';
 import { readDataTables, summariesOn } from './postgres-inspect.js';
 import { tableName } from './postgres-selection.js';
 import { relDisplay, relKey, subjectOf, userRelName, type RelName } from './postgres-names.js';
@@ -29,6 +30,8 @@ export async function restorePostgres(
   options: RestoreOptions,
 ): Promise<RestoreResult> {
   if (options.signal.aborted) throw aborted(target, 0, options.signal);
+  // An artifact whose checksums this version cannot compute fails before anything is loaded.
+  checksumAlgorithm(options.checksumAlgorithm);
   const { client, created } = await openTarget(target, options.signal);
   // Nobody else sees a database this restore created (or a fresh scratch), and a failure drops
   // it whole: the load need not be one transaction, and the tables can be measured on a second

@@ -1,7 +1,7 @@
 import type { DumpWriter } from '../engine.js';
 import { throwIfAborted } from '../../errors/index.js';
 import type { PgClient } from './postgres-connect.js';
-import { CopyChecksum } from './postgres-checksum.js';
+import { CHECKSUM_ALGORITHM, CopyChecksum, type ChecksumAlgorithm } from './postgres-checksum.js';
 import { CopyOutQuery } from './postgres-copy-out.js';
 
 /**
@@ -37,8 +37,9 @@ export async function copyOut(
   out: DumpWriter | undefined,
   signal: AbortSignal,
   onRows: (rows: number) => void = () => undefined,
+  algorithm: ChecksumAlgorithm = CHECKSUM_ALGORITHM,
 ): Promise<CopyChecksum> {
-  const checksum = new CopyChecksum();
+  const checksum = new CopyChecksum(algorithm);
   const query = new CopyOutQuery(
     copySql,
     (data, start, end) => checksum.addRange(data, start, end),

@@ -37,7 +37,7 @@ describe('sha256Head', () => {
     for (const l of lines)
       sum += BigInt(`0x${createHash('sha256').update(l).digest('hex').slice(0, 32)}`);
     const expected = `lifeboat-postgres-v1:${(sum % 2n ** 128n).toString(16).padStart(32, '0')}`;
-    const whole = new CopyChecksum();
+    const whole = new CopyChecksum('lifeboat-postgres-v1');
     for (const l of lines) whole.addLine(Buffer.from(l));
     expect(whole.toString()).toBe(expected);
     expect(whole.rows).toBe(lines.length);

@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { chooseAlgorithm } from '../shared/row-hash.js';
 import { TextBytes, type CellValue } from './sqlite-cell.js';
 
 /**
@@ -14,6 +15,11 @@ const sha256Latin1: (data: Buffer) => string =
 
 /** Name and version of the checksum; bump the version if the encoding below ever changes. */
 export const CHECKSUM_ALGORITHM = 'lifeboat-sqlite-v1';
+
+/** Fails (MANIFEST_INVALID) when a manifest asks for a checksum this engine cannot compute. */
+export function assertKnownAlgorithm(asked: string | undefined): void {
+  chooseAlgorithm(asked, [CHECKSUM_ALGORITHM], CHECKSUM_ALGORITHM);
+}
 
 // Type tags follow SQLite's own datatype codes (SQLITE_INTEGER=1 ... SQLITE_NULL=5).
 const INTEGER = 1;

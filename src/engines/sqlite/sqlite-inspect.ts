@@ -7,6 +7,7 @@ import type {
   TableSummary,
 } from '../engine.js';
 import { throwIfAborted } from '../../errors/index.js';
+import { assertKnownAlgorithm } from './sqlite-checksum.js';
 import { fromSqliteError } from './sqlite-errors.js';
 import { endSnapshot, openSnapshot, sqliteVersion } from './sqlite-open.js';
 import { measureTable } from './sqlite-rows.js';
@@ -48,6 +49,7 @@ export async function summarizeSqlite(
   options: SummarizeOptions,
 ): Promise<readonly TableSummary[]> {
   throwIfAborted(options.signal);
+  assertKnownAlgorithm(options.checksumAlgorithm);
   const db = openSnapshot(target, 'summarizing');
   try {
     const all = dataTables(readSchema(db));

@@ -1,5 +1,6 @@
 import type { ConnectionTarget, RestoreOptions, RestoreResult, TableSummary } from '../engine.js';
 import { LifeboatError, isLifeboatError, messageOf } from '../../errors/index.js';
+import { assertKnownAlgorithm } from './sqlite-checksum.js';
 import { fromSqliteError, lower } from './sqlite-errors.js';
 import { StatementBatch } from './sqlite-batch.js';
 import { dropExisting } from './sqlite-restore-drop.js';
@@ -29,6 +30,7 @@ export async function restoreSqlite(
   options: RestoreOptions,
 ): Promise<RestoreResult> {
   if (options.signal.aborted) throw aborted(target, 0, options.signal);
+  assertKnownAlgorithm(options.checksumAlgorithm);
   const { db, created } = openTarget(target);
   const foreignKeys = Boolean(db.pragma('foreign_keys', { simple: true }));
   let committed = false;

@@ -132,6 +132,7 @@ export async function runRestore(
       );
       const result = await plan.engine.restore(plan.target, reader.content, {
         ...(options.tables ? { tables: options.tables } : {}),
+        ...(manifest ? { checksumAlgorithm: manifest.checksumAlgorithm } : {}),
         signal: job.signal,
         onProgress: (p) => ctx.events({ type: 'bytes', bytes: p.bytes }),
         onMeasure: measuring.onMeasure,

@@ -51,6 +51,7 @@ export async function restoreIntoScratch(
       const result = await engine.restore(scratch.target, sql, {
         ...options,
         ...measure,
+        checksumAlgorithm: manifest.checksumAlgorithm,
         freshTarget: manifest.scope.schema,
       });
       return { ok: true, tables: result.tables, restoreMs: Math.round(performance.now() - t0) };
