@@ -102,6 +102,9 @@ export function measure(script, cwd) {
 
 /** Times one case once (the issues ask for ratios from one run) and logs it to stderr. */
 export async function once(name, script, cwd) {
+  // The previous case's writes are flushed first, so their writeback is not timed here.
+  spawnSync('sync');
+  await new Promise((resolve) => setTimeout(resolve, 1000));
   const result = await measure(script, cwd);
   console.error(
     `  ${name}: ${result.seconds.toFixed(2)} s${result.rss === null ? '' : `, ${result.rss.toFixed(0)} MiB`}`,

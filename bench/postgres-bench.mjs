@@ -94,10 +94,14 @@ try {
 
   sh(`gzip -dc pgdump.sql.gz > pgdump.sql`, { cwd: dir });
   psql(`CREATE DATABASE "${scratch.psql}" TEMPLATE template0 ENCODING 'UTF8'`);
+  // Each restore starts with the server's dirty buffers written out, so neither pays for the
+  // checkpoint of what ran before it.
+  psql('CHECKPOINT');
   const psqlRestore = await run(
     'psql -1 -f dump.sql',
     `psql -X -q -1 -v ON_ERROR_STOP=1 ${conn} -d ${q(scratch.psql)} -f pgdump.sql > /dev/null`,
   );
+  psql('CHECKPOINT');
   const lbRestore = await run(
     'lifeboat restore (gzip artifact)',
     lb(

@@ -25,6 +25,9 @@ export interface Codec {
   createDecompressor(): Transform;
 }
 
+/** Output buffer of gunzip: 256 KiB. */
+const GUNZIP_CHUNK = 256 * 1024;
+
 /** Stage of `none`: passes bytes through and records that nothing was compressed. */
 class Uncompressed extends PassThrough implements Stage {
   result(): StageResult {
@@ -39,8 +42,10 @@ const CODECS: readonly Codec[] = [
     levels: { min: 1, max: 9 },
     createCompressor: (options) => new ParallelGzip(options),
     // zlib's gunzip reads concatenated members, and fails with "unexpected end of file" when
-    // the input stops inside a member.
-    createDecompressor: () => createGunzip(),
+    // the input stops inside a member. Each full output buffer is one hop from the thread pool
+    // to the main thread and one write downstream (a restore sends each as a CopyData message):
+    // with the default 16 KiB that was 64k hops, callbacks and socket writes per GiB.
+    createDecompressor: () => createGunzip({ chunkSize: GUNZIP_CHUNK }),
   },
   {
     name: 'zstd',

@@ -24,11 +24,12 @@ export function murmur3x86_128(
   let h4 = h1;
   let p = start;
   const bodyEnd = start + (len & ~15);
+  const view = viewOf(data);
   while (p < bodyEnd) {
-    let k1 = word(data, p);
-    let k2 = word(data, p + 4);
-    let k3 = word(data, p + 8);
-    let k4 = word(data, p + 12);
+    let k1 = view.getInt32(p, true);
+    let k2 = view.getInt32(p + 4, true);
+    let k3 = view.getInt32(p + 8, true);
+    let k4 = view.getInt32(p + 12, true);
     p += 16;
     k1 = Math.imul(k1, C1);
     k1 = (k1 << 15) | (k1 >>> 17);
@@ -95,6 +96,21 @@ const C1 = 0x239b961b;
 const C2 = 0xab0e9789 | 0;
 const C3 = 0x38b34ae5;
 const C4 = 0xa1e38b93 | 0;
+
+/**
+ * A DataView of `data`, kept for the next call: rows come many to a buffer, and V8 compiles
+ * `getInt32(p, true)` to one unaligned load where four byte loads and shifts cost twice the
+ * time of the whole hash.
+ */
+function viewOf(data: Uint8Array): DataView<ArrayBufferLike> {
+  if (data !== lastData) {
+    lastData = data;
+    lastView = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  }
+  return lastView;
+}
+let lastData: Uint8Array | undefined;
+let lastView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
 function byte(data: Uint8Array, i: number): number {
   return data[i] as number;
