@@ -7,7 +7,7 @@
 // BENCH_DIR (work directory, default a fresh temp dir, removed unless BENCH_KEEP=1).
 import { spawn } from 'node:child_process';
 import { once as onceEvent } from 'node:events';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +21,16 @@ if (kind !== 'sqlite' && kind !== 'pg') {
 const compress = process.env.BENCH_COMPRESS ?? 'zstd';
 const dir = workDir('lifeboat-s3bench-');
 const bucket = 'lifeboat-bench';
+
+/** User + system CPU seconds of a process, from /proc (clock ticks of 1/100 s). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * s3rver in a child process (it needs --openssl-legacy-provider for its continuation tokens);
@@ -48,6 +58,8 @@ async function startS3() {
     const { port } = JSON.parse(line);
     return {
       endpoint: `http://127.0.0.1:${port}`,
+      /** CPU seconds the server used so far (Linux /proc; null elsewhere). */
+      cpu: () => cpuSeconds(child.pid),
       stop: async () => {
         child.stdin.end();
         await onceEvent(child, 'exit');
@@ -97,7 +109,13 @@ try {
   const backup = (to) => lb(`backup ${q(url)} --compress ${compress} --to ${to} --json`);
   console.error(`backing up ${kind} (${compress}) to local disk, then to S3 (${s3.endpoint}):`);
   const local = await once('lifeboat backup --to local', backup('local'), dir);
+  const cpuBefore = s3.cpu();
   const offsite = await once('lifeboat backup --to offsite (S3)', backup('offsite'), dir);
+  const cpuAfter = s3.cpu();
+  // On a 2-core machine the local server's own work competes with the backup for the cores;
+  // a real S3 endpoint does that work elsewhere.
+  if (cpuBefore !== null && cpuAfter !== null)
+    console.error(`  s3rver used ${(cpuAfter - cpuBefore).toFixed(1)} s of CPU during that run`);
   const size = artifactOf(local).json.size;
   const ratio = offsite.seconds / local.seconds;
   printTable(
