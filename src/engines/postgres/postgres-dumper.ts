@@ -13,6 +13,11 @@ import type { OwnershipOptions } from './postgres-acl.js';
 import { CHECKSUM_ALGORITHM, CopyChecksum } from './postgres-checksum.js';
 import { connect, rowsOf, serverVersion, type PgClient } from './postgres-connect.js';
 import { fromPgError } from './postgres-errors.js';
+import {
+  countLargeObjects,
+  dumpLargeObjects,
+  LARGE_OBJECTS_TABLE,
+} from './postgres-large-objects.js';
 import { dependencyOrder } from './postgres-order.js';
 import { schemaViaPgDump } from './postgres-pgdump.js';
 import { buildSchema, type SchemaPlan } from './postgres-schema.js';
@@ -82,6 +87,10 @@ export async function openPostgresDump(
         `LOCK TABLE ${data.map((t) => `ONLY ${t.qname}`).join(', ')} IN ACCESS SHARE MODE`,
       );
     }
+    // Large objects go with a whole-database backup of the data, as pg_dump's do (not with
+    // --tables); refuseUnsupported has already refused them with --schema-via pg_dump.
+    const largeObjects =
+      scope.data && selected === undefined && !viaPgDump ? await countLargeObjects(client) : 0;
     let schema = { pre: plan.preData.join('\n\n'), post: plan.postData.join('\n\n') };
     if (viaPgDump && scope.schema) {
       schema = await schemaViaPgDump({
@@ -94,6 +103,8 @@ export async function openPostgresDump(
       });
     }
     return new PostgresDumpSession(client, scope, options.signal, plan, data, schema, {
+      largeObjects,
+      ownership,
       version: version.text,
       facts: {
         ...facts,
@@ -119,6 +130,9 @@ export class PostgresDumpSession implements DumpSession {
   readonly #plan: SchemaPlan;
   readonly #schema: { pre: string; post: string };
   readonly #facts: Record<string, unknown>;
+  readonly #ownership: OwnershipOptions;
+  /** The user tables whose rows are dumped (`tables` may end with the large objects). */
+  readonly #dataTables: readonly DataTable[];
   #closed = false;
 
   constructor(
@@ -128,7 +142,12 @@ export class PostgresDumpSession implements DumpSession {
     plan: SchemaPlan,
     data: SchemaPlan['tables'],
     schema: { pre: string; post: string },
-    meta: { version: string; facts: Record<string, unknown> },
+    meta: {
+      version: string;
+      facts: Record<string, unknown>;
+      largeObjects: number;
+      ownership: OwnershipOptions;
+    },
   ) {
     this.#client = client;
     this.#scope = scope;
@@ -136,6 +155,7 @@ export class PostgresDumpSession implements DumpSession {
     this.#plan = plan;
     this.#schema = schema;
     this.#facts = meta.facts;
+    this.#ownership = meta.ownership;
     this.serverVersion = meta.version;
     // Referenced tables first, so a data-only restore into a schema with foreign keys loads.
     const oids = new Set(data.map((t) => t.oid));
@@ -144,13 +164,26 @@ export class PostgresDumpSession implements DumpSession {
       if (oids.has(fk.rel) && oids.has(fk.ref))
         deps.set(fk.rel, (deps.get(fk.rel) ?? new Set()).add(fk.ref));
     const items = data.map((t) => ({ key: t.oid, priority: 0, name: t.qname, t }));
-    this.tables = dependencyOrder(items, deps).ordered.map(({ t }) => ({
+    this.#dataTables = dependencyOrder(items, deps).ordered.map(({ t }) => ({
       name: tableName(t),
       qname: t.qname,
       estimatedRows: Math.max(0, Number(t.estimate)),
       copy: `COPY ${copyTarget(t)} TO STDOUT`,
       target: `COPY ${copyTarget(t)} FROM stdin;\n`,
     }));
+    this.tables =
+      meta.largeObjects === 0
+        ? this.#dataTables
+        : [
+            ...this.#dataTables,
+            {
+              name: LARGE_OBJECTS_TABLE,
+              qname: LARGE_OBJECTS_TABLE,
+              estimatedRows: meta.largeObjects,
+              copy: '',
+              target: '',
+            },
+          ];
   }
 
   readonly sourceFacts = (): Readonly<Record<string, unknown>> => this.#facts;
@@ -162,9 +195,9 @@ export class PostgresDumpSession implements DumpSession {
 
   async writeHeader(out: DumpWriter): Promise<void> {
     let text = `${DUMP_MARK} v1 (lifeboat ${LIFEBOAT_VERSION}, postgresql ${this.serverVersion})\n\n${PREAMBLE}\n`;
-    if (this.#scope.data && !this.#scope.schema && this.tables.length > 0) {
+    if (this.#scope.data && !this.#scope.schema && this.#dataTables.length > 0) {
       // A data-only artifact replaces the rows of its tables in an existing schema.
-      text += `TRUNCATE TABLE ${this.tables.map((t) => `ONLY ${t.qname}`).join(', ')};\n\n`;
+      text += `TRUNCATE TABLE ${this.#dataTables.map((t) => `ONLY ${t.qname}`).join(', ')};\n\n`;
     }
     await out.write(text);
   }
@@ -184,8 +217,16 @@ export class PostgresDumpSession implements DumpSession {
     if (!this.#scope.data)
       return { name: t.name, rows: 0, checksum: new CopyChecksum().toString() };
     throwIfAborted(this.#signal);
-    await out.write(t.target);
     try {
+      if (t.name === LARGE_OBJECTS_TABLE) {
+        return await dumpLargeObjects(this.#client, out, {
+          ...this.#ownership,
+          replace: !this.#scope.schema,
+          signal: this.#signal,
+          onRows,
+        });
+      }
+      await out.write(t.target);
       const checksum = await copyOut(this.#client, t.copy, out, this.#signal, onRows);
       await out.write('\\.\n\n');
       return { name: t.name, rows: checksum.rows, checksum: checksum.toString() };

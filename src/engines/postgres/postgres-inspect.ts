@@ -11,6 +11,11 @@ import { rowsOf, serverVersion, withClient, type PgClient } from './postgres-con
 import { assertTablesExist, tableName } from './postgres-selection.js';
 import { copyOut, prepareSession } from './postgres-session.js';
 import { checksumAlgorithm } from './postgres-checksum.js';
+import {
+  countLargeObjects,
+  LARGE_OBJECTS_TABLE,
+  measureLargeObjects,
+} from './postgres-large-objects.js';
 import { copyTarget } from './postgres-tables.js';
 import { USER_NS, notExtMember } from './postgres-unsupported.js';
 
@@ -51,12 +56,19 @@ export async function summariesOn(
   const { signal } = options;
   const algorithm = checksumAlgorithm(options.checksumAlgorithm);
   const all = await readDataTables(client);
-  if (wanted !== undefined && only === 'exist') assertTablesExist(wanted, all, where);
-  const names = wanted === undefined ? undefined : new Set(wanted);
+  // Large objects are measured as one pseudo-table: asked for by name (a restore that wrote
+  // them, a manifest that lists them), or with everything when the database has any.
+  const withLargeObjects =
+    wanted === undefined
+      ? (await countLargeObjects(client)) > 0
+      : wanted.includes(LARGE_OBJECTS_TABLE);
+  const tablesWanted = wanted?.filter((n) => n !== LARGE_OBJECTS_TABLE);
+  if (tablesWanted !== undefined && only === 'exist') assertTablesExist(tablesWanted, all, where);
+  const names = tablesWanted === undefined ? undefined : new Set(tablesWanted);
   const measured = all.filter(
     (t) => names === undefined || names.has(tableName(t)) || names.has(`${t.schema}.${t.name}`),
   );
-  const meter = new MeasureMeter(options.onMeasure, measured.length);
+  const meter = new MeasureMeter(options.onMeasure, measured.length + (withLargeObjects ? 1 : 0));
   const out: TableSummary[] = [];
   for (const t of measured) {
     throwIfAborted(signal);
@@ -70,6 +82,12 @@ export async function summariesOn(
       algorithm,
     );
     const summary = { name: tableName(t), rows: checksum.rows, checksum: checksum.toString() };
+    meter.done(summary);
+    out.push(summary);
+  }
+  if (withLargeObjects) {
+    meter.start(LARGE_OBJECTS_TABLE);
+    const summary = await measureLargeObjects(client, algorithm, signal);
     meter.done(summary);
     out.push(summary);
   }

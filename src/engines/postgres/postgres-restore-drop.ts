@@ -11,7 +11,7 @@ import { blockers, dropDependents, type SavedStatement } from './postgres-restor
  * event triggers first (so none fires on the restore's DDL), publications, foreign servers and
  * casts (a dump taken with --schema-via pg_dump recreates them), extensions (but plpgsql),
  * every user schema but `public` (CASCADE), and the operators, relations, routines, types,
- * collations and text search objects in `public`. `public` itself stays: dropping and
+ * collations and text search objects in `public`, and every large object. `public` itself stays: dropping and
  * recreating it would change its identity (pg_init_privs refers to the original), which
  * pg_dump would then report.
  */
@@ -48,6 +48,8 @@ export async function dropAll(client: PgClient): Promise<void> {
        ${inPublic('pg_ts_config', 'cfgnamespace')}
      UNION ALL SELECT format('DROP TEXT SEARCH DICTIONARY IF EXISTS public.%I CASCADE', x.dictname), 9
        ${inPublic('pg_ts_dict', 'dictnamespace')}
+     UNION ALL SELECT format('SELECT pg_catalog.lo_unlink(%s)', oid), 10
+       FROM pg_catalog.pg_largeobject_metadata
      ORDER BY 2`,
   );
   // One by one, because CASCADE may already have dropped a later one (hence IF EXISTS).

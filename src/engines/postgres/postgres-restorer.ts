@@ -17,6 +17,7 @@ import {
   userRelName,
   type RelName,
 } from './postgres-names.js';
+import { LARGE_OBJECTS_TABLE } from './postgres-large-objects.js';
 import { dropAll, dropTables, truncateTables } from './postgres-restore-drop.js';
 import { recreate, type SavedStatement } from './postgres-restore-dependents.js';
 import { quoteDb, dropDatabase } from './postgres-scratch.js';
@@ -110,6 +111,9 @@ async function openTarget(
   return { client: await connect(target, 'restoring', signal), created: true };
 }
 
+/** Large objects, as {@link LARGE_OBJECTS_TABLE} names them. */
+const LARGE_OBJECTS_REL: RelName = { schema: 'pg_catalog', name: 'pg_largeobject' };
+
 /** The table of a `COPY name [(columns)] FROM stdin`. */
 const COPY_TARGET = new RegExp(String.raw`^COPY\s+(${QNAME})\s*(?:\(|FROM\b)`, 'i');
 
@@ -140,6 +144,8 @@ class RestoreRun {
   readonly #early: EarlyMeasure | undefined;
   /** Whether a COPY into a new, empty table may load its rows frozen (see {@link #freezable}). */
   readonly #freeze: boolean;
+  /** In autocommit: a transaction the dump itself opened is in progress. */
+  #dumpTransaction = false;
 
   constructor(
     client: PgClient,
@@ -169,6 +175,7 @@ class RestoreRun {
     const { events, rest, inCopy } = splitter.end();
     for (const event of events) await this.#handle(event);
     if (inCopy || this.#copy !== null) throw truncated('it ends inside the rows of a COPY');
+    if (this.#dumpTransaction) throw truncated('it ends inside a transaction it began');
     if (rest !== null) throw truncated('it ends in the middle of a statement');
     if (this.#mode === undefined) await this.#decide('replace');
     const missing = [...(this.#requested?.entries() ?? [])].find(([k]) => !this.#artifact.has(k));
@@ -205,10 +212,14 @@ class RestoreRun {
     if (early === undefined || early.size === 0) return measured.filter((s) => wanted.has(s.name));
     // The order of the one-transaction path: that of the catalog (schema, then name).
     const byName = new Map([...early, ...measured.map((s) => [s.name, s] as const)]);
-    return (await readDataTables(this.#client)).flatMap((t) => {
-      const s = byName.get(tableName(t));
-      return s !== undefined && wanted.has(s.name) ? [s] : [];
-    });
+    const largeObjects = byName.get(LARGE_OBJECTS_TABLE);
+    return [
+      ...(await readDataTables(this.#client)).flatMap((t) => {
+        const s = byName.get(tableName(t));
+        return s !== undefined && wanted.has(s.name) ? [s] : [];
+      }),
+      ...(largeObjects !== undefined ? [largeObjects] : []),
+    ];
   }
 
   async #handle(event: SplitEvent): Promise<void> {
@@ -264,7 +275,18 @@ class RestoreRun {
 
   async #statement(sql: string, line: number): Promise<void> {
     const text = sql.trim();
-    if (/^(BEGIN|START\s+TRANSACTION|COMMIT|END)\b\s*;?$/i.test(text)) return; // the restore is one transaction already
+    if (/^(BEGIN|START\s+TRANSACTION|COMMIT|END)\b\s*;?$/i.test(text)) {
+      // One transaction already, unless this load runs in autocommit: there the dump's own
+      // transactions are kept, as psql would run them. pg_dump wraps each large object's
+      // lo_open/lowrite/lo_close in one, and a descriptor does not outlive its transaction.
+      if (this.#freeze) {
+        const begin = /^(BEGIN|START)/i.test(text);
+        if (begin === this.#dumpTransaction) return; // nested BEGIN or stray COMMIT: as psql, a no-op
+        await this.#run(begin ? 'BEGIN' : 'COMMIT', line, this.statements);
+        this.#dumpTransaction = begin;
+      }
+      return;
+    }
     if (/^ROLLBACK\b/i.test(text))
       throw truncated('it contains a ROLLBACK: the tool that wrote it hit errors');
     if (/^(CREATE|DROP|ALTER)\s+DATABASE\b/i.test(text)) {
@@ -278,9 +300,14 @@ class RestoreRun {
     }
     const subject = subjectOf(text);
     if (this.#mode === undefined && subject.kind !== 'session') {
-      const data = /^(COPY|INSERT|TRUNCATE|DELETE|SELECT\s+pg_catalog\.setval)\b/i.test(text);
+      // lo_unlink first: a data-only dump of large objects (see postgres-large-objects.ts).
+      const data =
+        /^(COPY|INSERT|TRUNCATE|DELETE|SELECT\s+pg_catalog\.(?:setval|lo_unlink))\b/i.test(text);
       await this.#decide(data ? 'data' : 'replace');
     }
+    // Large objects are restored and measured as a whole (not with --tables, as pg_dump's).
+    if (this.#requested === undefined && /^SELECT\s+pg_catalog\.lo_create\s*\(/i.test(text))
+      this.#touched.set(relKey(LARGE_OBJECTS_REL), LARGE_OBJECTS_REL);
     if (subject.kind === 'table') {
       const k = relKey(subject.rel);
       if (subject.creates || subject.data) this.#artifact.set(k, subject.rel);
@@ -292,7 +319,10 @@ class RestoreRun {
     }
     if (this.#mode === 'data' && this.#requested !== undefined && /^TRUNCATE\b/i.test(text)) return;
     if (this.#early !== undefined) {
-      if (this.#mode === 'data') this.#early.invalidate();
+      // Rows written inside a transaction of the dump are not visible to the measuring
+      // connection when the dump moves on: measure everything after the load instead.
+      if (this.#mode === 'data' || (this.#dumpTransaction && subject.kind === 'table'))
+        this.#early.invalidate();
       const rel = subject.kind === 'table' && subject.data ? subject.rel : undefined;
       await this.#early.statement(text, rel, this.#client);
     }
@@ -378,7 +408,8 @@ class RestoreRun {
    * `COPY … FROM stdin` without options of its own.
    */
   async #freezable(text: string, line: number): Promise<boolean> {
-    if (!this.#freeze || !/\sFROM\s+stdin\s*;?\s*$/i.test(text)) return false;
+    if (!this.#freeze || this.#dumpTransaction || !/\sFROM\s+stdin\s*;?\s*$/i.test(text))
+      return false;
     // The name as the dump wrote it: resolved by the same search_path as the COPY itself.
     const name = COPY_TARGET.exec(text)?.[1];
     if (name === undefined) return false;

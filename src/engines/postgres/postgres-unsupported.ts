@@ -22,7 +22,6 @@ const LARGE_OBJECTS = [
 ] as const;
 
 const CHECKS: readonly (readonly [string, string])[] = [
-  LARGE_OBJECTS,
   [
     'event trigger',
     `SELECT evtname AS name FROM pg_event_trigger x WHERE ${notExtMember('pg_event_trigger', 'x')}`,
@@ -82,10 +81,10 @@ const CHECKS: readonly (readonly [string, string])[] = [
 ];
 
 /**
- * Stops a backup that would silently lack objects (ENGINE_UNSUPPORTED with their list). With
- * the schema from pg_dump (`viaPgDump`), only large objects remain: they are data that neither
- * `pg_dump --schema-only` nor lifeboat's COPY of the tables carries, so a whole-database backup
- * refuses them either way.
+ * Stops a backup that would silently lack objects (ENGINE_UNSUPPORTED with their list). The
+ * native dump backs up large objects itself (see `postgres-large-objects.ts`); with the schema
+ * from pg_dump (`viaPgDump`) they are refused, because lifeboat's large-object statements and
+ * a newer pg_dump's own large-object metadata would both create them.
  */
 export async function refuseUnsupported(
   client: PgClient,
@@ -95,8 +94,9 @@ export async function refuseUnsupported(
 ): Promise<void> {
   const native = scope.schema && !viaPgDump;
   const wholeData = scope.data && scope.tables === undefined;
-  if (!native && !wholeData) return;
-  const found = await unsupportedObjects(client, native ? CHECKS : [LARGE_OBJECTS]);
+  const checks = [...(native ? CHECKS : []), ...(viaPgDump && wholeData ? [LARGE_OBJECTS] : [])];
+  if (checks.length === 0) return;
+  const found = await unsupportedObjects(client, checks);
   if (found.length === 0) return;
   const onlyLargeObjects = found.every((f) => f.startsWith(`${LARGE_OBJECTS[0]} `));
   throw new LifeboatError(
@@ -104,11 +104,8 @@ export async function refuseUnsupported(
     `lifeboat cannot reproduce ${found.length} object(s) of "${display}": ${found.slice(0, 20).join('; ')}${found.length > 20 ? '; …' : ''}`,
     {
       hint: onlyLargeObjects
-        ? 'lifeboat does not back up large objects (pg_largeobject): back this database up with pg_dump, or keep the contents in bytea columns'
-        : 'back up with --schema-via pg_dump (needs pg_dump on PATH) to take the schema from pg_dump; lifeboat still dumps the data' +
-          (found.some((f) => f.startsWith(`${LARGE_OBJECTS[0]} `))
-            ? ' (large objects are not backed up either way)'
-            : ''),
+        ? "large objects are backed up with lifeboat's own schema dump: leave out --schema-via pg_dump"
+        : 'back up with --schema-via pg_dump (needs pg_dump on PATH) to take the schema from pg_dump; lifeboat still dumps the data',
       details: { objects: found },
     },
   );
