@@ -128,6 +128,31 @@ describe('postgres selective restore (--tables) into a database that has the sch
     );
   });
 
+  test("from a pg_dump -Fp artifact, a replaced table's extended statistics come back", async () => {
+    // Regressions: CREATE/ALTER/COMMENT ON STATISTICS name no table the selection knew, so a
+    // selective restore from pg_dump's file dropped them with the table and skipped them; and
+    // pg_dump's `ALTER TABLE <sequence> OWNER TO` was skipped, so OWNED BY of audit.events'
+    // sequence (owned by lifeboat_app) failed.
+    const target = await copyOfSource();
+    await postgresEngine.restore(pgTarget(target), chunked(pgDump(source, ['-Fp'])), {
+      tables: ['app.orders', 'audit.events'],
+      signal: signal(),
+    });
+    const stats = (db: string): string =>
+      query(
+        db,
+        `SELECT s.stxname, s.stxstattarget, obj_description(s.oid, 'pg_statistic_ext'),
+           pg_get_userbyid(s.stxowner) FROM pg_statistic_ext s ORDER BY 1;`,
+      );
+    expect(stats(target)).toContain(
+      'orders_user_status_stats|400|users and statuses go together|lifeboat_app',
+    );
+    expect(stats(target)).toBe(stats(source));
+    expect(normalize(pgDump(target, ['--schema-only']))).toBe(
+      normalize(pgDump(source, ['--schema-only'])),
+    );
+  });
+
   test('a data-only artifact refills the chosen tables; foreign keys from other tables stay', async () => {
     const target = await copyOfSource();
     const data = await dumpToString(postgresEngine, pgTarget(source), {

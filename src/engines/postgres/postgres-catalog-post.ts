@@ -8,11 +8,13 @@ export interface PostRow {
   rel: string;
   /** oid of a referenced relation (foreign keys), so a filtered dump can leave it out. */
   ref: string | null;
-  kind: 'constraint' | 'fk' | 'index' | 'trigger' | 'policy';
+  kind: 'constraint' | 'fk' | 'index' | 'trigger' | 'policy' | 'statistics';
   sql: string;
   comment: string | null;
   commentTarget: string;
   extra: string | null;
+  /** `ALTER … OWNER TO …;` of an object with an owner of its own (statistics objects). */
+  owner: string | null;
 }
 
 const REL = (col: string): string =>
@@ -39,7 +41,7 @@ export function readPostData(c: PgClient): Promise<PostRow[]> {
               co.conname, pg_get_constraintdef(co.oid)) AS sql,
        obj_description(co.oid, 'pg_constraint') AS comment,
        format('CONSTRAINT %I ON %s', co.conname, ${REL('co.conrelid')}) AS "commentTarget",
-       NULL AS extra, co.contype::text || co.conname::text AS sort
+       NULL AS extra, NULL AS owner, co.contype::text || co.conname::text AS sort
      FROM pg_constraint co
      WHERE co.conrelid <> 0 AND ${USER_REL('co.conrelid')} AND co.conparentid = 0 AND co.conislocal
        AND (co.contype IN ('p', 'u', 'x', 'f') OR (co.contype = 'c' AND NOT co.convalidated))
@@ -54,7 +56,7 @@ export function readPostData(c: PgClient): Promise<PostRow[]> {
          (SELECT string_agg(format('ALTER INDEX %s ALTER COLUMN %s SET STATISTICS %s;', ${REL('i.indexrelid')},
              a.attnum, a.attstattarget), E'\n' ORDER BY a.attnum)
           FROM pg_attribute a WHERE a.attrelid = i.indexrelid AND NULLIF(a.attstattarget, -1) IS NOT NULL)), ''),
-       'i' || ic.relname
+       NULL, 'i' || ic.relname
      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
      WHERE ${USER_REL('i.indrelid')} AND NOT ic.relispartition
        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
@@ -65,7 +67,7 @@ export function readPostData(c: PgClient): Promise<PostRow[]> {
        CASE WHEN t.tgenabled <> 'O' THEN format('ALTER TABLE %s %s TRIGGER %I;', ${REL('t.tgrelid')},
          CASE t.tgenabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' WHEN 'A' THEN 'ENABLE ALWAYS' END,
          t.tgname) END,
-       't' || t.tgname
+       NULL, 't' || t.tgname
      FROM pg_trigger t
      WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND ${USER_REL('t.tgrelid')}
      UNION ALL
@@ -78,9 +80,22 @@ export function readPostData(c: PgClient): Promise<PostRow[]> {
          ' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')',
          ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')'),
        obj_description(p.oid, 'pg_policy'),
-       format('POLICY %I ON %s', p.polname, ${REL('p.polrelid')}), NULL, 'z' || p.polname
+       format('POLICY %I ON %s', p.polname, ${REL('p.polrelid')}), NULL, NULL, 'z' || p.polname
      FROM pg_policy p WHERE ${USER_REL('p.polrelid')}
-     ) x ORDER BY kind <> 'constraint', kind <> 'index', kind <> 'fk', kind <> 'trigger', rel, sort`,
+     UNION ALL
+     -- Extended statistics (CREATE STATISTICS), after the indexes as pg_dump has them; the
+     -- statistics target is -1 for the default before PostgreSQL 17, NULL from 17.
+     SELECT s.stxrelid, NULL, 'statistics', pg_get_statisticsobjdef(s.oid) || ';',
+       obj_description(s.oid, 'pg_statistic_ext'),
+       format('STATISTICS %I.%I', sn.nspname, s.stxname),
+       CASE WHEN NULLIF(s.stxstattarget, -1) IS NOT NULL THEN format('ALTER STATISTICS %I.%I SET STATISTICS %s;',
+         sn.nspname, s.stxname, s.stxstattarget) END,
+       format('ALTER STATISTICS %I.%I OWNER TO %I;', sn.nspname, s.stxname, pg_get_userbyid(s.stxowner)),
+       's' || s.stxname
+     FROM pg_statistic_ext s JOIN pg_namespace sn ON sn.oid = s.stxnamespace
+     WHERE ${USER_REL('s.stxrelid')} AND ${notExtMember('pg_statistic_ext', 's')}
+     ) x ORDER BY kind <> 'constraint', kind <> 'index', kind <> 'fk', kind <> 'trigger',
+       kind <> 'statistics', rel, sort`,
   );
 }
 

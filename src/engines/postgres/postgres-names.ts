@@ -45,6 +45,8 @@ export type Subject =
     }
   | { readonly kind: 'sequence'; readonly rel: RelName; readonly ownedBy?: RelName }
   | { readonly kind: 'index'; readonly rel: RelName }
+  /** An extended statistics object; `rel` (its table) only in its CREATE. */
+  | { readonly kind: 'statistics'; readonly name: RelName; readonly rel?: RelName }
   | { readonly kind: 'session' }
   | { readonly kind: 'other' };
 
@@ -125,6 +127,21 @@ const RULES: readonly [RegExp, (m: RegExpExecArray) => Subject][] = [
   [
     /^SELECT\s+pg_catalog\.setval\s*\(\s*'((?:[^']|'')+)'/i,
     (m) => ({ kind: 'sequence', rel: parseRelName((m[1] ?? '').replaceAll("''", "'")) }),
+  ],
+  [
+    new RegExp(
+      `^CREATE\\s+STATISTICS\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${N}[\\s\\S]*\\bFROM\\s+${N}\\s*;?\\s*$`,
+      'i',
+    ),
+    (m) => ({
+      kind: 'statistics',
+      name: parseRelName(m[1] ?? ''),
+      rel: parseRelName(m[2] ?? ''),
+    }),
+  ],
+  [
+    new RegExp(`^(?:ALTER|COMMENT\\s+ON)\\s+STATISTICS\\s+${N}`, 'i'),
+    (m) => ({ kind: 'statistics', name: parseRelName(m[1] ?? '') }),
   ],
   [
     new RegExp(`^(?:ALTER|COMMENT\\s+ON)\\s+INDEX\\s+${N}`, 'i'),

@@ -128,6 +128,7 @@ class RestoreRun {
   readonly #touched = new Map<string, RelName>();
   readonly #seqOwner = new Map<string, string>(); // sequence key -> table key
   readonly #pendingSeq = new Map<string, string[]>(); // statements held until OWNED BY says whose
+  readonly #statistics = new Set<string>(); // statistics objects of requested tables
   #saved: SavedStatement[] = []; // what depends on replaced or emptied tables, put back at the end
   #mode: 'replace' | 'data' | undefined;
   #copy: {
@@ -308,7 +309,16 @@ class RestoreRun {
     // Large objects are restored and measured as a whole (not with --tables, as pg_dump's).
     if (this.#requested === undefined && /^SELECT\s+pg_catalog\.lo_create\s*\(/i.test(text))
       this.#touched.set(relKey(LARGE_OBJECTS_REL), LARGE_OBJECTS_REL);
-    if (subject.kind === 'table') {
+    if (
+      subject.kind === 'table' &&
+      this.#requested !== undefined &&
+      (this.#pendingSeq.has(relKey(subject.rel)) || this.#seqOwner.has(relKey(subject.rel)))
+    ) {
+      // pg_dump writes a sequence's owner as `ALTER TABLE <sequence> OWNER TO`: it goes with
+      // the sequence (held until OWNED BY says whose), or OWNED BY fails on differing owners.
+      const seq = { kind: 'sequence', rel: subject.rel } as const;
+      if (!(await this.#selectiveOther(seq, text, line))) return;
+    } else if (subject.kind === 'table') {
       const k = relKey(subject.rel);
       if (subject.creates || subject.data) this.#artifact.set(k, subject.rel);
       if (this.#requested !== undefined && !this.#requested.has(k)) return;
@@ -336,6 +346,14 @@ class RestoreRun {
     line: number,
   ): Promise<boolean> {
     if (subject.kind === 'session') return true;
+    if (subject.kind === 'statistics') {
+      // CREATE STATISTICS names its table; ALTER and COMMENT only the statistics object.
+      const k = relKey(subject.name);
+      if (subject.rel === undefined) return this.#statistics.has(k);
+      if (!this.#requested?.has(relKey(subject.rel))) return false;
+      this.#statistics.add(k);
+      return true;
+    }
     if (subject.kind === 'index') {
       const { rows } = await this.#client.query(
         `SELECT format('%s', i.indrelid::regclass) AS t FROM pg_index i WHERE i.indexrelid = to_regclass($1)`,

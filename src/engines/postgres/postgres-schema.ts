@@ -151,6 +151,7 @@ export async function buildSchema(
       .filter((p) => p.ref === null || tableOids.has(p.ref))
       .flatMap((p) => [
         p.sql,
+        ...(p.owner === null || o.noOwner ? [] : [p.owner]),
         ...(p.comment === null ? [] : [`COMMENT ON ${p.commentTarget} IS ${lit(p.comment)};`]),
         ...(p.extra === null ? [] : [p.extra]),
       ]),

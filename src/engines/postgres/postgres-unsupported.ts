@@ -54,7 +54,7 @@ const CHECKS: readonly (readonly [string, string])[] = [
     `SELECT extname AS name FROM pg_extension WHERE extconfig IS NOT NULL`,
   ],
   [
-    'aggregate, operator, collation, cast, text search object, statistics object or base type',
+    'aggregate, operator, collation, cast, text search object or base type',
     `SELECT p.oid::regprocedure::text AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE p.prokind = 'a' AND ${USER_NS} AND ${notExtMember('pg_proc', 'p')}
      UNION ALL SELECT o.oid::regoperator::text FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
@@ -68,8 +68,6 @@ const CHECKS: readonly (readonly [string, string])[] = [
        WHERE ${USER_NS} AND ${notExtMember('pg_ts_config', 'x')}
      UNION ALL SELECT format('%I.%I', n.nspname, x.dictname) FROM pg_ts_dict x JOIN pg_namespace n ON n.oid = x.dictnamespace
        WHERE ${USER_NS} AND ${notExtMember('pg_ts_dict', 'x')}
-     UNION ALL SELECT format('%I.%I', n.nspname, x.stxname) FROM pg_statistic_ext x JOIN pg_namespace n ON n.oid = x.stxnamespace
-       WHERE ${USER_NS}
      UNION ALL SELECT format('%I.%I', n.nspname, t.typname) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
        WHERE t.typtype IN ('b', 'p') AND t.typelem = 0 AND ${USER_NS} AND ${notExtMember('pg_type', 't')}`,
   ],
