@@ -33,6 +33,24 @@ describe('postgres oracle: pg_dump of the restored copy equals pg_dump of the so
     expect(fixture.dumped.tables.length).toBeGreaterThan(50);
   });
 
+  test("a full restore over a database with default privileges of its own ends with the source's", async () => {
+    // Left in place, the target's defaults would add grants to every table the restore creates.
+    const target = await dbs.fresh();
+    psql(
+      target,
+      `ALTER DEFAULT PRIVILEGES GRANT ALL ON TABLES TO lifeboat_app;
+       ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON SEQUENCES TO lifeboat_readonly;
+       ALTER DEFAULT PRIVILEGES FOR ROLE lifeboat_readonly GRANT USAGE ON TYPES TO lifeboat_app;
+       ALTER DEFAULT PRIVILEGES GRANT USAGE ON SEQUENCES TO lifeboat_app;`,
+    );
+    await postgresEngine.restore(pgTarget(target), chunked(fixture.dumped.sql, 8192), {
+      signal: signal(),
+    });
+    expect(normalize(pgDump(target, ['--schema-only']))).toBe(
+      normalize(pgDump(fixture.source, ['--schema-only'])),
+    );
+  });
+
   test('a restore into a database that does not exist creates it', async () => {
     const name = dbs.track(`${fixture.source}_new`);
     await postgresEngine.restore(pgTarget(name), chunked(fixture.dumped.sql), { signal: signal() });

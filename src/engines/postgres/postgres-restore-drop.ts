@@ -3,6 +3,7 @@ import { rowsOf } from './postgres-connect.js';
 import { relDisplay, type RelName } from './postgres-names.js';
 import { USER_NS, notExtMember } from './postgres-unsupported.js';
 import { messageOf } from '../../errors/index.js';
+import { resetDefaultAclStatements } from './postgres-default-acl.js';
 import { lower, pgFields } from './postgres-errors.js';
 import { blockers, dropDependents, type SavedStatement } from './postgres-restore-dependents.js';
 
@@ -11,7 +12,8 @@ import { blockers, dropDependents, type SavedStatement } from './postgres-restor
  * event triggers first (so none fires on the restore's DDL), publications, foreign servers and
  * casts (a dump taken with --schema-via pg_dump recreates them), extensions (but plpgsql),
  * every user schema but `public` (CASCADE), and the operators, relations, routines, types,
- * collations and text search objects in `public`, and every large object. `public` itself stays: dropping and
+ * collations and text search objects in `public`, every large object, and its default
+ * privileges (back to the built-in ones). `public` itself stays: dropping and
  * recreating it would change its identity (pg_init_privs refers to the original), which
  * pg_dump would then report.
  */
@@ -54,6 +56,8 @@ export async function dropAll(client: PgClient): Promise<void> {
   );
   // One by one, because CASCADE may already have dropped a later one (hence IF EXISTS).
   for (const s of statements) await client.query(s.sql);
+  // The target's own default privileges would add grants to every object the restore creates.
+  for (const sql of await resetDefaultAclStatements(client)) await client.query(sql);
 }
 
 /**

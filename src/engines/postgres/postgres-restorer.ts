@@ -17,6 +17,7 @@ import {
   userRelName,
   type RelName,
 } from './postgres-names.js';
+import { defaultAclStatements, resetDefaultAclStatements } from './postgres-default-acl.js';
 import { LARGE_OBJECTS_TABLE } from './postgres-large-objects.js';
 import { dropAll, dropTables, truncateTables } from './postgres-restore-drop.js';
 import { recreate, type SavedStatement } from './postgres-restore-dependents.js';
@@ -392,7 +393,15 @@ class RestoreRun {
       if (mode === 'data') {
         if (requested !== undefined) this.#saved = await truncateTables(this.#client, requested);
       } else if (requested === undefined) await dropAll(this.#client);
-      else this.#saved = await dropTables(this.#client, requested);
+      else {
+        this.#saved = await dropTables(this.#client, requested);
+        // The target's default privileges would add grants to the tables created again: off
+        // while the dump runs, put back at the end with the dependents (same transaction).
+        const defaults = await defaultAclStatements(this.#client);
+        for (const sql of await resetDefaultAclStatements(this.#client))
+          await this.#client.query(sql);
+        for (const sql of defaults) this.#saved.push({ sql, what: 'a default privilege' });
+      }
     } catch (err) {
       throw failure(`while clearing the target`, err);
     }

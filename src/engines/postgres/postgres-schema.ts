@@ -18,6 +18,7 @@ import {
   type TableRow,
 } from './postgres-catalog.js';
 import { readDepends, readPostData } from './postgres-catalog-post.js';
+import { defaultAclStatements } from './postgres-default-acl.js';
 import {
   extensionDdl,
   functionDdl,
@@ -73,6 +74,10 @@ export async function buildSchema(
   const views = await readViews(client);
   const post = await readPostData(client);
   const depends = await readDepends(client);
+  // Default privileges belong to the whole database (not with --tables), and never with
+  // --no-privileges, as pg_dump's -x.
+  const defaultAcls =
+    selected === undefined && !o.noPrivileges ? await defaultAclStatements(client) : [];
   const seqKeys = new Set(sequences.map((s) => key(PG_CLASS, s.oid)));
   const deps = new Map<string, Set<string>>();
   for (const d of depends) {
@@ -160,6 +165,8 @@ export async function buildSchema(
       const v = viewsByKey.get(i.key);
       return v?.relkind === 'm' && v.populated ? [`REFRESH MATERIALIZED VIEW ${v.qname};`] : [];
     }),
+    // Last: earlier, they would add grants to the objects the restore creates.
+    ...defaultAcls,
   ];
   const tableQname = new Map(tables.map((t) => [t.oid, t.qname]));
   const identity = keptTables.flatMap((t) =>

@@ -39,10 +39,6 @@ const CHECKS: readonly (readonly [string, string])[] = [
      UNION ALL SELECT c.oid::regclass::text FROM pg_class c WHERE c.relkind = 'f' AND ${notExtMember('pg_class', 'c')}`,
   ],
   [
-    'default privileges',
-    `SELECT format('for role %s', pg_get_userbyid(defaclrole)) AS name FROM pg_default_acl`,
-  ],
-  [
     'typed table, table in another tablespace or with a non-heap access method',
     `SELECT c.oid::regclass::text AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r','p','m') AND ${USER_NS} AND ${notExtMember('pg_class', 'c')}
