@@ -82,13 +82,9 @@ describe('a databases: plan where one database fails', () => {
     ]);
     const goodArtifact = good.result.databases[1]!.artifact!;
 
-    // An event trigger is an object lifeboat's own schema dump refuses: a real failure of this
-    // one database.
-    await pgExec(
-      broken,
-      `CREATE FUNCTION lb_evt() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN END$$;
-       CREATE EVENT TRIGGER lb_evt ON ddl_command_start EXECUTE FUNCTION lb_evt();`,
-    );
+    // A custom aggregate is an object lifeboat's own schema dump refuses: a real failure of
+    // this one database.
+    await pgExec(broken, `CREATE AGGREGATE lb_total(int) (sfunc = int4pl, stype = int);`);
     const bad = await runJson(dir);
     expect(bad.code, bad.stderr).toBe(ERROR_CODES.DATABASES_FAILED.exitCode);
     expect(bad.result.ok).toBe(false);
@@ -104,7 +100,7 @@ describe('a databases: plan where one database fails', () => {
     expect(b?.status).toBe('failed');
     expect(b?.artifact).toBeUndefined();
     expect(b?.error?.code).toBe('ENGINE_UNSUPPORTED');
-    expect(b?.error?.message).toMatch(/event trigger lb_evt/);
+    expect(b?.error?.message).toMatch(/lb_total\(integer\)/);
     expect(b?.error?.hint).toMatch(/--schema-via pg_dump/);
     expect(bad.result.artifacts.map((x) => x.connection)).toEqual([`pg-${first}`, `pg-${last}`]);
 
@@ -149,7 +145,7 @@ describe('a databases: plan where one database fails', () => {
     const dbWarning = plan.warnings.find((w) => w.kind === 'database-failing');
     expect(dbWarning?.message).toMatch(
       new RegExp(
-        `^database "${broken}" got no backup in the last run: .*event trigger.*\\(ENGINE_UNSUPPORTED\\)`,
+        `^database "${broken}" got no backup in the last run: .*lb_total.*\\(ENGINE_UNSUPPORTED\\)`,
       ),
     );
     const text = await lifeboat(['status'], { cwd: dir });

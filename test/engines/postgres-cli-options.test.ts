@@ -21,6 +21,7 @@ CREATE FUNCTION app.note_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGI
 CREATE EVENT TRIGGER lifeboat_note_ddl ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
   EXECUTE FUNCTION app.note_ddl();
 COMMENT ON EVENT TRIGGER lifeboat_note_ddl IS 'notes new tables';
+ALTER EVENT TRIGGER lifeboat_note_ddl ENABLE ALWAYS;
 SET client_min_messages = error; -- wal_level is not logical here: a warning only
 CREATE PUBLICATION lifeboat_orders FOR TABLE app.orders;
 `;
@@ -92,14 +93,27 @@ describe('lifeboat backup --no-owner / --no-privileges / --schema-via pg_dump (P
     expect(owner).toBe(flags.includes('--no-owner') ? 'postgres' : 'lifeboat_app');
   });
 
-  it('an event trigger is refused natively and backed up with --schema-via pg_dump', async () => {
+  it('event triggers are dumped natively; a publication is refused natively and backed up with --schema-via pg_dump', async () => {
     const db = await fresh();
     psql(db, FIXTURE + EVENT_TRIGGER);
     const dir = tempDir();
     const refused = await lifeboat(['backup', pgUrl(db), '--json'], { cwd: dir });
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain('event trigger lifeboat_note_ddl');
+    expect(refused.stderr).toContain('lifeboat_orders');
+    expect(refused.stderr).not.toContain('lifeboat_note_ddl');
     expect(refused.stderr).toContain('--schema-via pg_dump');
+
+    // Without the publication, lifeboat's own schema carries the event trigger, last.
+    const native = await fresh();
+    psql(native, FIXTURE + EVENT_TRIGGER.replace(/^CREATE PUBLICATION .*$/m, ''));
+    const n = await backup(native, []);
+    expect(n.sql).toMatch(
+      /CREATE EVENT TRIGGER lifeboat_note_ddl ON ddl_command_end WHEN TAG IN \('CREATE TABLE'\) EXECUTE FUNCTION app\.note_ddl\(\);\n+ALTER EVENT TRIGGER lifeboat_note_ddl OWNER TO postgres;\n+COMMENT ON EVENT TRIGGER lifeboat_note_ddl IS 'notes new tables';\n+ALTER EVENT TRIGGER lifeboat_note_ddl ENABLE ALWAYS;\n/,
+    );
+    const nativeCopy = await restore(n);
+    expect(normalize(pgDump(nativeCopy, ['--schema-only']))).toBe(
+      normalize(pgDump(native, ['--schema-only'])),
+    );
 
     const b = await backup(db, ['--schema-via', 'pg_dump']);
     expect(b.sql).toContain('CREATE EVENT TRIGGER lifeboat_note_ddl');

@@ -19,6 +19,7 @@ import {
 } from './postgres-catalog.js';
 import { readDepends, readPostData } from './postgres-catalog-post.js';
 import { defaultAclStatements } from './postgres-default-acl.js';
+import { eventTriggerStatements } from './postgres-event-triggers.js';
 import {
   extensionDdl,
   functionDdl,
@@ -78,6 +79,7 @@ export async function buildSchema(
   // --no-privileges, as pg_dump's -x.
   const defaultAcls =
     selected === undefined && !o.noPrivileges ? await defaultAclStatements(client) : [];
+  const eventTriggers = selected === undefined ? await eventTriggerStatements(client, o) : [];
   const seqKeys = new Set(sequences.map((s) => key(PG_CLASS, s.oid)));
   const deps = new Map<string, Set<string>>();
   for (const d of depends) {
@@ -167,6 +169,8 @@ export async function buildSchema(
     }),
     // Last: earlier, they would add grants to the objects the restore creates.
     ...defaultAcls,
+    // After everything else: earlier, they would fire on the restore's own DDL.
+    ...eventTriggers,
   ];
   const tableQname = new Map(tables.map((t) => [t.oid, t.qname]));
   const identity = keptTables.flatMap((t) =>

@@ -23,10 +23,6 @@ const LARGE_OBJECTS = [
 
 const CHECKS: readonly (readonly [string, string])[] = [
   [
-    'event trigger',
-    `SELECT evtname AS name FROM pg_event_trigger x WHERE ${notExtMember('pg_event_trigger', 'x')}`,
-  ],
-  [
     'rule',
     `SELECT format('%s on %s', r.rulename, r.ev_class::regclass) AS name FROM pg_rewrite r
      JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
