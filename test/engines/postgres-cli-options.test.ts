@@ -22,8 +22,19 @@ CREATE EVENT TRIGGER lifeboat_note_ddl ON ddl_command_end WHEN TAG IN ('CREATE T
   EXECUTE FUNCTION app.note_ddl();
 COMMENT ON EVENT TRIGGER lifeboat_note_ddl IS 'notes new tables';
 ALTER EVENT TRIGGER lifeboat_note_ddl ENABLE ALWAYS;
+CREATE AGGREGATE app.lb_total(int) (sfunc = int4pl, stype = int);
+`;
+
+/** Publications of every shape PostgreSQL 15 has (the machine's server). */
+const PUBLICATIONS = `
 SET client_min_messages = error; -- wal_level is not logical here: a warning only
-CREATE PUBLICATION lifeboat_orders FOR TABLE app.orders;
+CREATE PUBLICATION lb_all FOR ALL TABLES WITH (publish = 'insert, update');
+CREATE PUBLICATION lb_orders FOR TABLE app.orders (id, user_id, status) WHERE (id > 10),
+  app.order_items WITH (publish_via_partition_root = true);
+CREATE PUBLICATION lb_audit FOR TABLES IN SCHEMA audit;
+CREATE PUBLICATION lb_none;
+COMMENT ON PUBLICATION lb_orders IS 'order changes for the warehouse';
+ALTER PUBLICATION lb_none OWNER TO lifeboat_app;
 `;
 
 describe('lifeboat backup --no-owner / --no-privileges / --schema-via pg_dump (PostgreSQL)', () => {
@@ -93,19 +104,19 @@ describe('lifeboat backup --no-owner / --no-privileges / --schema-via pg_dump (P
     expect(owner).toBe(flags.includes('--no-owner') ? 'postgres' : 'lifeboat_app');
   });
 
-  it('event triggers are dumped natively; a publication is refused natively and backed up with --schema-via pg_dump', async () => {
+  it('event triggers are dumped natively; an aggregate is refused natively and backed up with --schema-via pg_dump', async () => {
     const db = await fresh();
     psql(db, FIXTURE + EVENT_TRIGGER);
     const dir = tempDir();
     const refused = await lifeboat(['backup', pgUrl(db), '--json'], { cwd: dir });
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain('lifeboat_orders');
+    expect(refused.stderr).toContain('app.lb_total(integer)');
     expect(refused.stderr).not.toContain('lifeboat_note_ddl');
     expect(refused.stderr).toContain('--schema-via pg_dump');
 
     // Without the publication, lifeboat's own schema carries the event trigger, last.
     const native = await fresh();
-    psql(native, FIXTURE + EVENT_TRIGGER.replace(/^CREATE PUBLICATION .*$/m, ''));
+    psql(native, FIXTURE + EVENT_TRIGGER.replace(/^CREATE AGGREGATE .*$/m, ''));
     const n = await backup(native, []);
     expect(n.sql).toMatch(
       /CREATE EVENT TRIGGER lifeboat_note_ddl ON ddl_command_end WHEN TAG IN \('CREATE TABLE'\) EXECUTE FUNCTION app\.note_ddl\(\);\n+ALTER EVENT TRIGGER lifeboat_note_ddl OWNER TO postgres;\n+COMMENT ON EVENT TRIGGER lifeboat_note_ddl IS 'notes new tables';\n+ALTER EVENT TRIGGER lifeboat_note_ddl ENABLE ALWAYS;\n/,
@@ -117,7 +128,7 @@ describe('lifeboat backup --no-owner / --no-privileges / --schema-via pg_dump (P
 
     const b = await backup(db, ['--schema-via', 'pg_dump']);
     expect(b.sql).toContain('CREATE EVENT TRIGGER lifeboat_note_ddl');
-    expect(b.sql).toContain('CREATE PUBLICATION lifeboat_orders');
+    expect(b.sql).toContain('CREATE AGGREGATE app.lb_total');
     const copy = await restore(b);
     expect(normalize(pgDump(copy, ['--schema-only']))).toBe(
       normalize(pgDump(db, ['--schema-only'])),
@@ -133,6 +144,28 @@ describe('lifeboat backup --no-owner / --no-privileges / --schema-via pg_dump (P
     expect(again.code).toBe(0);
     const safety = (JSON.parse(again.stdout) as { safetyBackup: string | null }).safetyBackup;
     expect(safety).toMatch(/pre-restore/);
+    expect(normalize(pgDump(copy, ['--schema-only']))).toBe(
+      normalize(pgDump(db, ['--schema-only'])),
+    );
+  });
+
+  it('publications are dumped natively, and a selective restore keeps a table in its publication', async () => {
+    const db = await fresh();
+    psql(db, FIXTURE + PUBLICATIONS);
+    const b = await backup(db, []);
+    expect(b.sql).toContain(
+      'ALTER PUBLICATION lb_orders ADD TABLE ONLY app.orders (id, user_id, status) WHERE ((id > 10));',
+    );
+    const copy = await restore(b);
+    expect(normalize(pgDump(copy, ['--schema-only']))).toBe(
+      normalize(pgDump(db, ['--schema-only'])),
+    );
+    // Replacing app.orders drops it from lb_orders; the artifact's ALTER PUBLICATION puts it back.
+    const again = await lifeboat(
+      ['restore', b.artifact, '--to', pgUrl(copy), '--tables', 'app.orders', '--force', '--json'],
+      { cwd: b.dir },
+    );
+    expect(again.stderr).not.toContain('error:');
     expect(normalize(pgDump(copy, ['--schema-only']))).toBe(
       normalize(pgDump(db, ['--schema-only'])),
     );

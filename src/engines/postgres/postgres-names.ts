@@ -83,6 +83,11 @@ const RULES: readonly [RegExp, (m: RegExpExecArray) => Subject][] = [
     (m) => ({ kind: 'table', rel: parseRelName(m[1] ?? ''), creates: false, data: false }),
   ],
   [
+    // A table's membership of a publication: gone with the table a selective restore replaces.
+    new RegExp(`^ALTER\\s+PUBLICATION\\s+${QNAME}\\s+ADD\\s+TABLE\\s+(?:ONLY\\s+)?${N}`, 'i'),
+    (m) => ({ kind: 'table', rel: parseRelName(m[1] ?? ''), creates: false, data: false }),
+  ],
+  [
     new RegExp(`^COMMENT\\s+ON\\s+TABLE\\s+${N}`, 'i'),
     (m) => ({ kind: 'table', rel: parseRelName(m[1] ?? ''), creates: false, data: false }),
   ],

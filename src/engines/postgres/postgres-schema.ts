@@ -20,6 +20,7 @@ import {
 import { readDepends, readPostData } from './postgres-catalog-post.js';
 import { defaultAclStatements } from './postgres-default-acl.js';
 import { eventTriggerStatements } from './postgres-event-triggers.js';
+import { publicationStatements } from './postgres-publications.js';
 import {
   extensionDdl,
   functionDdl,
@@ -80,6 +81,7 @@ export async function buildSchema(
   const defaultAcls =
     selected === undefined && !o.noPrivileges ? await defaultAclStatements(client) : [];
   const eventTriggers = selected === undefined ? await eventTriggerStatements(client, o) : [];
+  const publications = selected === undefined ? await publicationStatements(client, o) : [];
   const seqKeys = new Set(sequences.map((s) => key(PG_CLASS, s.oid)));
   const deps = new Map<string, Set<string>>();
   for (const d of depends) {
@@ -167,6 +169,7 @@ export async function buildSchema(
       const v = viewsByKey.get(i.key);
       return v?.relkind === 'm' && v.populated ? [`REFRESH MATERIALIZED VIEW ${v.qname};`] : [];
     }),
+    ...publications,
     // Last: earlier, they would add grants to the objects the restore creates.
     ...defaultAcls,
     // After everything else: earlier, they would fire on the restore's own DDL.

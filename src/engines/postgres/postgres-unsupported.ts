@@ -28,7 +28,6 @@ const CHECKS: readonly (readonly [string, string])[] = [
      JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE r.rulename <> '_RETURN' AND ${USER_NS} AND ${notExtMember('pg_class', 'c')}`,
   ],
-  ['publication', `SELECT pubname AS name FROM pg_publication`],
   [
     'foreign table or foreign server',
     `SELECT srvname AS name FROM pg_foreign_server x WHERE ${notExtMember('pg_foreign_server', 'x')}
