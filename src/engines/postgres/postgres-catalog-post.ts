@@ -8,7 +8,7 @@ export interface PostRow {
   rel: string;
   /** oid of a referenced relation (foreign keys), so a filtered dump can leave it out. */
   ref: string | null;
-  kind: 'constraint' | 'fk' | 'index' | 'trigger' | 'policy' | 'statistics';
+  kind: 'constraint' | 'fk' | 'index' | 'trigger' | 'policy' | 'statistics' | 'rule';
   sql: string;
   comment: string | null;
   commentTarget: string;
@@ -94,8 +94,19 @@ export function readPostData(c: PgClient): Promise<PostRow[]> {
        's' || s.stxname
      FROM pg_statistic_ext s JOIN pg_namespace sn ON sn.oid = s.stxnamespace
      WHERE ${USER_REL('s.stxrelid')} AND ${notExtMember('pg_statistic_ext', 's')}
+     UNION ALL
+     -- Rewrite rules other than a view's own _RETURN, with their enabled state.
+     SELECT r.ev_class, NULL, 'rule', pg_get_ruledef(r.oid),
+       obj_description(r.oid, 'pg_rewrite'),
+       format('RULE %I ON %s', r.rulename, ${REL('r.ev_class')}),
+       CASE WHEN r.ev_enabled <> 'O' THEN format('ALTER TABLE %s %s RULE %I;', ${REL('r.ev_class')},
+         CASE r.ev_enabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' WHEN 'A' THEN 'ENABLE ALWAYS' END,
+         r.rulename) END,
+       NULL, 'r' || r.rulename
+     FROM pg_rewrite r
+     WHERE r.rulename <> '_RETURN' AND ${USER_REL('r.ev_class')}
      ) x ORDER BY kind <> 'constraint', kind <> 'index', kind <> 'fk', kind <> 'trigger',
-       kind <> 'statistics', rel, sort`,
+       kind <> 'statistics', kind <> 'rule', rel, sort`,
   );
 }
 

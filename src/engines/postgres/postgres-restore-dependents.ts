@@ -69,7 +69,10 @@ export async function dropDependents(
     if (found.size === 0) return ruleStatements;
     const nodes = await describe(client, found);
     const { ordered } = dependencyOrder(nodes, needs);
-    const post = (await readPostData(client)).filter((p) => found.has(`r:${p.rel}`));
+    // Their rules are part of `describe`'s statements already.
+    const post = (await readPostData(client)).filter(
+      (p) => found.has(`r:${p.rel}`) && p.kind !== 'rule',
+    );
     for (const n of [...ordered].reverse()) {
       try {
         await client.query(n.drop);
@@ -84,6 +87,7 @@ export async function dropDependents(
       ...post.flatMap((p) =>
         [
           p.sql,
+          ...(p.owner === null ? [] : [p.owner]),
           ...(p.comment === null ? [] : commentStatement(p.commentTarget, p.comment)),
           ...(p.extra === null ? [] : [p.extra]),
         ].map((sql) => ({ sql, what: whatOf(p.rel) })),

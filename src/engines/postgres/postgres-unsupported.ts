@@ -23,12 +23,6 @@ const LARGE_OBJECTS = [
 
 const CHECKS: readonly (readonly [string, string])[] = [
   [
-    'rule',
-    `SELECT format('%s on %s', r.rulename, r.ev_class::regclass) AS name FROM pg_rewrite r
-     JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE r.rulename <> '_RETURN' AND ${USER_NS} AND ${notExtMember('pg_class', 'c')}`,
-  ],
-  [
     'foreign table or foreign server',
     `SELECT srvname AS name FROM pg_foreign_server x WHERE ${notExtMember('pg_foreign_server', 'x')}
      UNION ALL SELECT c.oid::regclass::text FROM pg_class c WHERE c.relkind = 'f' AND ${notExtMember('pg_class', 'c')}`,
