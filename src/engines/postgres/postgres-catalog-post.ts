@@ -22,6 +22,11 @@ const REL = (col: string): string =>
 /** `ONLY` keeps an inheritance parent's constraint off its children; a partitioned table's must cascade. */
 const ONLY = (col: string): string =>
   `CASE WHEN (SELECT relkind FROM pg_class WHERE oid = ${col}) = 'p' THEN '' ELSE 'ONLY ' END`;
+/** `ALTER TABLE … DISABLE|ENABLE REPLICA|ENABLE ALWAYS <kind> name;` unless `state` is the default `O`. */
+const ENABLED = (state: string, kind: string, rel: string, name: string): string =>
+  `CASE WHEN ${state} <> 'O' THEN format('ALTER TABLE %s %s ${kind} %I;', ${REL(rel)},
+     CASE ${state} WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' WHEN 'A' THEN 'ENABLE ALWAYS' END,
+     ${name}) END`;
 const USER_REL = (col: string): string =>
   `EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.oid = ${col} AND ${USER_NS} AND ${notExtMember('pg_class', 'c')})`;
@@ -64,9 +69,7 @@ export function readPostData(c: PgClient): Promise<PostRow[]> {
      SELECT t.tgrelid, NULL, 'trigger', pg_get_triggerdef(t.oid, false) || ';',
        obj_description(t.oid, 'pg_trigger'),
        format('TRIGGER %I ON %s', t.tgname, ${REL('t.tgrelid')}),
-       CASE WHEN t.tgenabled <> 'O' THEN format('ALTER TABLE %s %s TRIGGER %I;', ${REL('t.tgrelid')},
-         CASE t.tgenabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' WHEN 'A' THEN 'ENABLE ALWAYS' END,
-         t.tgname) END,
+       ${ENABLED('t.tgenabled', 'TRIGGER', 't.tgrelid', 't.tgname')},
        NULL, 't' || t.tgname
      FROM pg_trigger t
      WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND ${USER_REL('t.tgrelid')}
@@ -99,9 +102,7 @@ export function readPostData(c: PgClient): Promise<PostRow[]> {
      SELECT r.ev_class, NULL, 'rule', pg_get_ruledef(r.oid),
        obj_description(r.oid, 'pg_rewrite'),
        format('RULE %I ON %s', r.rulename, ${REL('r.ev_class')}),
-       CASE WHEN r.ev_enabled <> 'O' THEN format('ALTER TABLE %s %s RULE %I;', ${REL('r.ev_class')},
-         CASE r.ev_enabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' WHEN 'A' THEN 'ENABLE ALWAYS' END,
-         r.rulename) END,
+       ${ENABLED('r.ev_enabled', 'RULE', 'r.ev_class', 'r.rulename')},
        NULL, 'r' || r.rulename
      FROM pg_rewrite r
      WHERE r.rulename <> '_RETURN' AND ${USER_REL('r.ev_class')}
