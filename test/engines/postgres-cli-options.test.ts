@@ -171,6 +171,30 @@ describe('lifeboat backup --no-owner / --no-privileges / --schema-via pg_dump (P
     );
   });
 
+  it('collations are dumped natively: ICU nondeterministic and libc, before the columns using them', async () => {
+    const db = await fresh();
+    psql(
+      db,
+      `${FIXTURE}
+       CREATE COLLATION app.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+       CREATE COLLATION app.split (provider = libc, lc_collate = 'C', lc_ctype = 'C.UTF-8');
+       CREATE TABLE app.people (name text COLLATE app.ci PRIMARY KEY, sort_key text COLLATE app.split);
+       INSERT INTO app.people VALUES ('Ada', 'a'), ('bob', 'b');`,
+    );
+    const b = await backup(db, []);
+    expect(b.sql).toContain(
+      "CREATE COLLATION app.ci (provider = icu, deterministic = false, locale = 'und-u-ks-level2');",
+    );
+    const copy = await restore(b);
+    expect(normalize(pgDump(copy, ['--schema-only']))).toBe(
+      normalize(pgDump(db, ['--schema-only'])),
+    );
+    // Nondeterministic: 'ADA' is the same name as 'Ada' in the copy too.
+    expect(psql(copy, "SELECT 'n=' || count(*) FROM app.people WHERE name = 'ADA';")).toContain(
+      'n=1',
+    );
+  });
+
   it('large objects are never silently left out with --schema-via pg_dump', async () => {
     // Regression: --schema-via pg_dump skipped the check, and pg_dump --schema-only carries no
     // large object, so the backup succeeded without them. (The native schema backs them up:

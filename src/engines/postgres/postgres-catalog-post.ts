@@ -137,7 +137,8 @@ export function readDepends(c: PgClient): Promise<DependRow[]> {
              ELSE '1247:' || t.oid END FROM pg_type t WHERE t.oid = ${obj})
       WHEN ${cls} = 'pg_class'::regclass THEN (SELECT CASE WHEN relkind = 'c' THEN '1247:' || reltype
              WHEN relkind IN ('i', 'I', 't') THEN NULL ELSE '1259:' || oid END FROM pg_class WHERE oid = ${obj})
-      WHEN ${cls} IN ('pg_proc'::regclass, 'pg_namespace'::regclass, 'pg_extension'::regclass) THEN ${cls}::oid || ':' || ${obj}
+      WHEN ${cls} IN ('pg_proc'::regclass, 'pg_namespace'::regclass, 'pg_extension'::regclass,
+        'pg_collation'::regclass) THEN ${cls}::oid || ':' || ${obj}
       END FROM (SELECT 1) one LEFT JOIN pg_depend ext ON ext.classid = ${cls} AND ext.objid = ${obj} AND ext.deptype = 'e')`;
   return rowsOf(
     c,

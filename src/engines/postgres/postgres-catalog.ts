@@ -9,6 +9,7 @@ export const PG_TYPE = 1247;
 export const PG_PROC = 1255;
 export const PG_NAMESPACE = 2615;
 export const PG_EXTENSION = 3079;
+export const PG_COLLATION = 3456;
 
 /** `<catalog oid>:<object oid>`: identifies any object in pg_depend. */
 export const key = (catalog: number, oid: string | number): string => `${catalog}:${oid}`;

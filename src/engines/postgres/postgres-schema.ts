@@ -2,6 +2,7 @@ import type { OwnershipOptions } from './postgres-acl.js';
 import type { PgClient } from './postgres-connect.js';
 import {
   PG_CLASS,
+  PG_COLLATION,
   PG_EXTENSION,
   PG_NAMESPACE,
   PG_PROC,
@@ -18,6 +19,7 @@ import {
   type TableRow,
 } from './postgres-catalog.js';
 import { readDepends, readPostData } from './postgres-catalog-post.js';
+import { collationDdl, readCollations } from './postgres-collations.js';
 import { defaultAclStatements } from './postgres-default-acl.js';
 import { eventTriggerStatements } from './postgres-event-triggers.js';
 import { publicationStatements } from './postgres-publications.js';
@@ -69,6 +71,7 @@ export async function buildSchema(
   // One query at a time: a pg connection runs queries in order anyway.
   const schemas = await readSchemas(client);
   const extensions = await readExtensions(client);
+  const collations = await readCollations(client);
   const types = await readTypes(client);
   const functions = await readFunctions(client);
   const sequences = await readSequences(client);
@@ -103,6 +106,12 @@ export async function buildSchema(
       priority: 1,
       name: e.qname,
       sql: extensionDdl(e),
+    })),
+    ...collations.map((c) => ({
+      key: key(PG_COLLATION, c.oid),
+      priority: 1.5,
+      name: c.qname,
+      sql: collationDdl(c, o),
     })),
     ...types.map((t) => ({
       key: key(PG_TYPE, t.oid),

@@ -39,13 +39,11 @@ const CHECKS: readonly (readonly [string, string])[] = [
     `SELECT extname AS name FROM pg_extension WHERE extconfig IS NOT NULL`,
   ],
   [
-    'aggregate, operator, collation, cast, text search object or base type',
+    'aggregate, operator, cast, text search object or base type',
     `SELECT p.oid::regprocedure::text AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE p.prokind = 'a' AND ${USER_NS} AND ${notExtMember('pg_proc', 'p')}
      UNION ALL SELECT o.oid::regoperator::text FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
        WHERE ${USER_NS} AND ${notExtMember('pg_operator', 'o')}
-     UNION ALL SELECT format('%I.%I', n.nspname, x.collname) FROM pg_collation x JOIN pg_namespace n ON n.oid = x.collnamespace
-       WHERE ${USER_NS} AND ${notExtMember('pg_collation', 'x')}
      UNION ALL SELECT format('cast %s as %s', format_type(x.castsource, NULL), format_type(x.casttarget, NULL))
        FROM pg_cast x WHERE x.oid >= 16384 AND NOT EXISTS (SELECT 1 FROM pg_depend d
          WHERE d.classid = 'pg_cast'::regclass AND d.objid = x.oid AND d.deptype IN ('e', 'i'))
