@@ -58,23 +58,28 @@ export function grantStatements(
   columns = '',
 ): string[] {
   if (entries === null || options.noPrivileges) return [];
-  const out: string[] = [];
+  const kept = entries.filter((e) => !(options.noOwner && e.grantee === owner));
+  return aclCommands(kept, `${kind} ${object}`, columns);
+}
+
+/**
+ * `GRANT`/`REVOKE … ON <on> …;` for ACL differences, one statement per grantee, direction and
+ * grant option (privileges joined, each followed by `columns` when given). `ALTER DEFAULT
+ * PRIVILEGES` puts its own head before them.
+ */
+export function aclCommands(entries: readonly AclEntry[], on: string, columns = ''): string[] {
   const groups = new Map<string, string[]>();
   for (const e of entries) {
-    if (options.noOwner && e.grantee === owner) continue;
     const key = `${e.revoke ? '-' : '+'}\u0000${e.grantee}\u0000${e.grantable ? '1' : ''}`;
     groups.set(key, [...(groups.get(key) ?? []), e.privilege]);
   }
-  for (const [key, privileges] of groups) {
+  return [...groups].map(([key, privileges]) => {
     const [sign, grantee, grantable] = key.split('\u0000');
     const privs = privileges.map((p) => (columns === '' ? p : `${p}${columns}`)).join(',');
-    out.push(
-      sign === '-'
-        ? `REVOKE ${privs} ON ${kind} ${object} FROM ${grantee};`
-        : `GRANT ${privs} ON ${kind} ${object} TO ${grantee}${grantable === '1' ? ' WITH GRANT OPTION' : ''};`,
-    );
-  }
-  return out;
+    return sign === '-'
+      ? `REVOKE ${privs} ON ${on} FROM ${grantee};`
+      : `GRANT ${privs} ON ${on} TO ${grantee}${grantable === '1' ? ' WITH GRANT OPTION' : ''};`;
+  });
 }
 
 /** `ALTER <kind> <object> OWNER TO <owner>;` unless owners are left out. */

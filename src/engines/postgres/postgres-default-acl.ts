@@ -1,4 +1,4 @@
-import { aclJson, type AclEntry } from './postgres-acl.js';
+import { aclCommands, aclJson, type AclEntry } from './postgres-acl.js';
 import { rowsOf, type PgClient } from './postgres-connect.js';
 
 /** One row of `pg_default_acl`, as the differences its statements must apply. */
@@ -79,16 +79,5 @@ function statements(row: DefaultAclRow): string[] {
   const objects = KEYWORD[row.type];
   if (objects === undefined || row.entries === null) return [];
   const head = `ALTER DEFAULT PRIVILEGES FOR ROLE ${row.role}${row.schema === null ? '' : ` IN SCHEMA ${row.schema}`}`;
-  const groups = new Map<string, string[]>();
-  for (const e of row.entries) {
-    const key = `${e.revoke ? '-' : '+'}\u0000${e.grantee}\u0000${e.grantable ? '1' : ''}`;
-    groups.set(key, [...(groups.get(key) ?? []), e.privilege]);
-  }
-  return [...groups].map(([key, privileges]) => {
-    const [sign, grantee, grantable] = key.split('\u0000');
-    const privs = privileges.join(',');
-    return sign === '-'
-      ? `${head} REVOKE ${privs} ON ${objects} FROM ${grantee};`
-      : `${head} GRANT ${privs} ON ${objects} TO ${grantee}${grantable === '1' ? ' WITH GRANT OPTION' : ''};`;
-  });
+  return aclCommands(row.entries, objects).map((sql) => `${head} ${sql}`);
 }
