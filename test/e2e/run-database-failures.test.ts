@@ -82,9 +82,13 @@ describe('a databases: plan where one database fails', () => {
     ]);
     const goodArtifact = good.result.databases[1]!.artifact!;
 
-    // A custom aggregate is an object lifeboat's own schema dump refuses: a real failure of
-    // this one database.
-    await pgExec(broken, `CREATE AGGREGATE lb_total(int) (sfunc = int4pl, stype = int);`);
+    // A table in an access method of its own is an object lifeboat's own schema dump refuses:
+    // a real failure of this one database.
+    await pgExec(
+      broken,
+      `CREATE ACCESS METHOD lb_heap TYPE TABLE HANDLER heap_tableam_handler;
+       CREATE TABLE lb_total (x int) USING lb_heap;`,
+    );
     const bad = await runJson(dir);
     expect(bad.code, bad.stderr).toBe(ERROR_CODES.DATABASES_FAILED.exitCode);
     expect(bad.result.ok).toBe(false);
@@ -100,7 +104,7 @@ describe('a databases: plan where one database fails', () => {
     expect(b?.status).toBe('failed');
     expect(b?.artifact).toBeUndefined();
     expect(b?.error?.code).toBe('ENGINE_UNSUPPORTED');
-    expect(b?.error?.message).toMatch(/lb_total\(integer\)/);
+    expect(b?.error?.message).toMatch(/public\.lb_total/);
     expect(b?.error?.hint).toMatch(/--schema-via pg_dump/);
     expect(bad.result.artifacts.map((x) => x.connection)).toEqual([`pg-${first}`, `pg-${last}`]);
 

@@ -183,7 +183,7 @@ async function runAll(url: string, name: string, exclude: readonly string[]) {
   const dir = planDir(url, name, plan);
   const { result, code, stderr } = await runJson(dir, 'servers');
   // The server is shared with tests running at the same time, some of whose databases hold
-  // what lifeboat refuses (an aggregate, a package): those fail alone, and every other
+  // what lifeboat refuses (a table in an access method of its own, a package): those fail alone, and every other
   // database is still backed up.
   const failed = result.databases.filter((d) => d.status === 'failed');
   expect(code, stderr).toBe(failed.length ? ERROR_CODES.DATABASES_FAILED.exitCode : 0);

@@ -15,14 +15,15 @@ import {
 
 const normalize = (text: string): string => text.replace(/^-- Dumped (from|by) .*$/gm, '');
 
-/** An event trigger: an object kind the native schema dump refuses. */
+/** An event trigger, and a table in an access method of its own: a kind the native dump refuses. */
 const EVENT_TRIGGER = `
 CREATE FUNCTION app.note_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
 CREATE EVENT TRIGGER lifeboat_note_ddl ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
   EXECUTE FUNCTION app.note_ddl();
 COMMENT ON EVENT TRIGGER lifeboat_note_ddl IS 'notes new tables';
 ALTER EVENT TRIGGER lifeboat_note_ddl ENABLE ALWAYS;
-CREATE AGGREGATE app.lb_total(int) (sfunc = int4pl, stype = int);
+CREATE ACCESS METHOD lb_heap TYPE TABLE HANDLER heap_tableam_handler;
+CREATE TABLE app.lb_heap_table (x int) USING lb_heap;
 `;
 
 /** Publications of every shape PostgreSQL 15 has (the machine's server). */
@@ -104,19 +105,20 @@ describe('lifeboat backup --no-owner / --no-privileges / --schema-via pg_dump (P
     expect(owner).toBe(flags.includes('--no-owner') ? 'postgres' : 'lifeboat_app');
   });
 
-  it('event triggers are dumped natively; an aggregate is refused natively and backed up with --schema-via pg_dump', async () => {
+  it('event triggers are dumped natively; a table in its own access method is refused natively and backed up with --schema-via pg_dump', async () => {
     const db = await fresh();
     psql(db, FIXTURE + EVENT_TRIGGER);
     const dir = tempDir();
     const refused = await lifeboat(['backup', pgUrl(db), '--json'], { cwd: dir });
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain('app.lb_total(integer)');
+    expect(refused.stderr).toContain('app.lb_heap_table');
+    expect(refused.stderr).toContain('access method lb_heap');
     expect(refused.stderr).not.toContain('lifeboat_note_ddl');
     expect(refused.stderr).toContain('--schema-via pg_dump');
 
     // Without the publication, lifeboat's own schema carries the event trigger, last.
     const native = await fresh();
-    psql(native, FIXTURE + EVENT_TRIGGER.replace(/^CREATE AGGREGATE .*$/m, ''));
+    psql(native, FIXTURE + EVENT_TRIGGER.replace(/^CREATE (ACCESS METHOD|TABLE) .*$/gm, ''));
     const n = await backup(native, []);
     expect(n.sql).toMatch(
       /CREATE EVENT TRIGGER lifeboat_note_ddl ON ddl_command_end WHEN TAG IN \('CREATE TABLE'\) EXECUTE FUNCTION app\.note_ddl\(\);\n+ALTER EVENT TRIGGER lifeboat_note_ddl OWNER TO postgres;\n+COMMENT ON EVENT TRIGGER lifeboat_note_ddl IS 'notes new tables';\n+ALTER EVENT TRIGGER lifeboat_note_ddl ENABLE ALWAYS;\n/,
@@ -128,7 +130,7 @@ describe('lifeboat backup --no-owner / --no-privileges / --schema-via pg_dump (P
 
     const b = await backup(db, ['--schema-via', 'pg_dump']);
     expect(b.sql).toContain('CREATE EVENT TRIGGER lifeboat_note_ddl');
-    expect(b.sql).toContain('CREATE AGGREGATE app.lb_total');
+    expect(b.sql).toContain('CREATE TABLE app.lb_heap_table');
     const copy = await restore(b);
     expect(normalize(pgDump(copy, ['--schema-only']))).toBe(
       normalize(pgDump(db, ['--schema-only'])),

@@ -122,7 +122,8 @@ export interface DependRow {
  * pg_depend between user objects, with sub-objects folded into the object whose DDL creates
  * them: a column default or CHECK constraint into its table, a view's rewrite rule into the
  * view, a composite type's relation into the type, a table's row type into the table, an array
- * type into its element type, and any extension member into its extension.
+ * type into its element type, a user mapping into its server, and any extension member into its
+ * extension.
  */
 export function readDepends(c: PgClient): Promise<DependRow[]> {
   const canon = (cls: string, obj: string): string => `(SELECT CASE
@@ -137,8 +138,13 @@ export function readDepends(c: PgClient): Promise<DependRow[]> {
              ELSE '1247:' || t.oid END FROM pg_type t WHERE t.oid = ${obj})
       WHEN ${cls} = 'pg_class'::regclass THEN (SELECT CASE WHEN relkind = 'c' THEN '1247:' || reltype
              WHEN relkind IN ('i', 'I', 't') THEN NULL ELSE '1259:' || oid END FROM pg_class WHERE oid = ${obj})
+      WHEN ${cls} = 'pg_user_mapping'::regclass THEN (SELECT '1417:' || umserver FROM pg_user_mapping WHERE oid = ${obj})
+      WHEN ${cls} IN ('pg_amop'::regclass, 'pg_amproc'::regclass) THEN NULL
       WHEN ${cls} IN ('pg_proc'::regclass, 'pg_namespace'::regclass, 'pg_extension'::regclass,
-        'pg_collation'::regclass) THEN ${cls}::oid || ':' || ${obj}
+        'pg_collation'::regclass, 'pg_cast'::regclass, 'pg_operator'::regclass, 'pg_opclass'::regclass,
+        'pg_opfamily'::regclass, 'pg_ts_config'::regclass, 'pg_ts_dict'::regclass, 'pg_ts_parser'::regclass,
+        'pg_ts_template'::regclass, 'pg_foreign_data_wrapper'::regclass, 'pg_foreign_server'::regclass,
+        'pg_language'::regclass) THEN ${cls}::oid || ':' || ${obj}
       END FROM (SELECT 1) one LEFT JOIN pg_depend ext ON ext.classid = ${cls} AND ext.objid = ${obj} AND ext.deptype = 'e')`;
   return rowsOf(
     c,

@@ -130,7 +130,7 @@ export interface FunctionRow {
   comment: string | null;
 }
 
-/** Functions and procedures (aggregates are refused by the unsupported-object check). */
+/** Functions and procedures (aggregates: see `postgres-aggregates.ts`). */
 export function readFunctions(c: PgClient): Promise<FunctionRow[]> {
   return rowsOf(
     c,

@@ -6,6 +6,11 @@ export interface Sortable {
   readonly name: string;
 }
 
+/** An object of the schema dump: its statements, placed by {@link dependencyOrder}. */
+export interface DdlItem extends Sortable {
+  readonly sql: string[];
+}
+
 /**
  * Orders `items` so that every item comes after the items it depends on (`deps` maps a key to
  * the keys it needs), taking among the ready items the one with the lowest (priority, name), so

@@ -2,6 +2,7 @@ import type { PgClient } from './postgres-connect.js';
 import { rowsOf } from './postgres-connect.js';
 import { relDisplay, type RelName } from './postgres-names.js';
 import { USER_NS, notExtMember } from './postgres-unsupported.js';
+import { USER_CASTS } from './postgres-casts.js';
 import { messageOf } from '../../errors/index.js';
 import { resetDefaultAclStatements } from './postgres-default-acl.js';
 import { lower, pgFields } from './postgres-errors.js';
@@ -9,8 +10,8 @@ import { blockers, dropDependents, type SavedStatement } from './postgres-restor
 
 /**
  * Drops the target's user objects before a full restore, inside the restore's transaction:
- * event triggers first (so none fires on the restore's DDL), publications, foreign servers and
- * casts (a dump taken with --schema-via pg_dump recreates them), extensions (but plpgsql),
+ * event triggers first (so none fires on the restore's DDL), publications, foreign servers,
+ * casts and access methods (none lives in a schema), extensions (but plpgsql),
  * every user schema but `public` (CASCADE), and the operators, relations, routines, types,
  * collations and text search objects in `public`, every large object, and its default
  * privileges (back to the built-in ones). `public` itself stays: dropping and
@@ -28,8 +29,9 @@ export async function dropAll(client: PgClient): Promise<void> {
      UNION ALL SELECT format('DROP SERVER IF EXISTS %I CASCADE', srvname), 0 FROM pg_foreign_server x
        WHERE ${notExtMember('pg_foreign_server', 'x')}
      UNION ALL SELECT format('DROP CAST IF EXISTS (%s AS %s)', format_type(castsource, NULL), format_type(casttarget, NULL)), 0
-       FROM pg_cast x WHERE x.oid >= 16384 AND NOT EXISTS (SELECT 1 FROM pg_depend d
-         WHERE d.classid = 'pg_cast'::regclass AND d.objid = x.oid AND d.deptype IN ('e', 'i'))
+       ${USER_CASTS}
+     UNION ALL SELECT format('DROP ACCESS METHOD IF EXISTS %I CASCADE', amname), 0 FROM pg_am x
+       WHERE x.oid >= 16384 AND ${notExtMember('pg_am', 'x')}
      UNION ALL SELECT format('DROP EXTENSION IF EXISTS %I CASCADE', extname), 1 FROM pg_extension
        WHERE extname <> 'plpgsql'
      UNION ALL SELECT format('DROP SCHEMA IF EXISTS %I CASCADE', n.nspname), 2 FROM pg_namespace n

@@ -35,10 +35,10 @@ import {
   typeDdl,
   viewDdl,
 } from './postgres-ddl.js';
-import { dependencyOrder, type Sortable } from './postgres-order.js';
+import { dependencyOrder, type DdlItem } from './postgres-order.js';
+import { readOtherItems } from './postgres-schema-items.js';
 
-interface Item extends Sortable {
-  readonly sql: string[];
+interface Item extends DdlItem {
   readonly table?: TableRow;
 }
 
@@ -79,6 +79,7 @@ export async function buildSchema(
   const views = await readViews(client);
   const post = await readPostData(client);
   const depends = await readDepends(client);
+  const others = await readOtherItems(client, o);
   // Default privileges belong to the whole database (not with --tables), and never with
   // --no-privileges, as pg_dump's -x.
   const defaultAcls =
@@ -144,6 +145,7 @@ export async function buildSchema(
       name: v.qname,
       sql: viewDdl(v, o),
     })),
+    ...others,
   ];
   const { ordered, cycles } = dependencyOrder(items, deps);
   const wanted = selected === undefined ? undefined : closure(selected, sequences, deps);

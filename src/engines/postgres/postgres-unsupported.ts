@@ -39,20 +39,35 @@ const CHECKS: readonly (readonly [string, string])[] = [
     `SELECT extname AS name FROM pg_extension WHERE extconfig IS NOT NULL`,
   ],
   [
-    'aggregate, operator, cast, text search object or base type',
-    `SELECT p.oid::regprocedure::text AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-       WHERE p.prokind = 'a' AND ${USER_NS} AND ${notExtMember('pg_proc', 'p')}
-     UNION ALL SELECT o.oid::regoperator::text FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
-       WHERE ${USER_NS} AND ${notExtMember('pg_operator', 'o')}
-     UNION ALL SELECT format('cast %s as %s', format_type(x.castsource, NULL), format_type(x.casttarget, NULL))
-       FROM pg_cast x WHERE x.oid >= 16384 AND NOT EXISTS (SELECT 1 FROM pg_depend d
-         WHERE d.classid = 'pg_cast'::regclass AND d.objid = x.oid AND d.deptype IN ('e', 'i'))
-     UNION ALL SELECT format('%I.%I', n.nspname, x.cfgname) FROM pg_ts_config x JOIN pg_namespace n ON n.oid = x.cfgnamespace
+    'text search object or base type',
+    `SELECT format('%I.%I', n.nspname, x.cfgname) AS name FROM pg_ts_config x JOIN pg_namespace n ON n.oid = x.cfgnamespace
        WHERE ${USER_NS} AND ${notExtMember('pg_ts_config', 'x')}
      UNION ALL SELECT format('%I.%I', n.nspname, x.dictname) FROM pg_ts_dict x JOIN pg_namespace n ON n.oid = x.dictnamespace
        WHERE ${USER_NS} AND ${notExtMember('pg_ts_dict', 'x')}
      UNION ALL SELECT format('%I.%I', n.nspname, t.typname) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
        WHERE t.typtype IN ('b', 'p') AND t.typelem = 0 AND ${USER_NS} AND ${notExtMember('pg_type', 't')}`,
+  ],
+  [
+    'access method, operator class or family, conversion or transform',
+    `SELECT format('access method %I', x.amname) AS name FROM pg_am x
+       WHERE x.oid >= 16384 AND ${notExtMember('pg_am', 'x')}
+     UNION ALL SELECT format('operator class %I.%I using %s', n.nspname, x.opcname, (SELECT amname FROM pg_am WHERE oid = x.opcmethod))
+       FROM pg_opclass x JOIN pg_namespace n ON n.oid = x.opcnamespace
+       WHERE ${USER_NS} AND ${notExtMember('pg_opclass', 'x')}
+     UNION ALL SELECT format('operator family %I.%I', n.nspname, x.opfname)
+       FROM pg_opfamily x JOIN pg_namespace n ON n.oid = x.opfnamespace
+       WHERE ${USER_NS} AND ${notExtMember('pg_opfamily', 'x')}
+     UNION ALL SELECT format('conversion %I.%I', n.nspname, x.conname)
+       FROM pg_conversion x JOIN pg_namespace n ON n.oid = x.connamespace
+       WHERE ${USER_NS} AND ${notExtMember('pg_conversion', 'x')}
+     UNION ALL SELECT format('transform for %s', format_type(x.trftype, NULL)) FROM pg_transform x
+       WHERE x.oid >= 16384 AND ${notExtMember('pg_transform', 'x')}
+     UNION ALL SELECT format('text search parser %I.%I', n.nspname, x.prsname)
+       FROM pg_ts_parser x JOIN pg_namespace n ON n.oid = x.prsnamespace
+       WHERE ${USER_NS} AND ${notExtMember('pg_ts_parser', 'x')}
+     UNION ALL SELECT format('text search template %I.%I', n.nspname, x.tmplname)
+       FROM pg_ts_template x JOIN pg_namespace n ON n.oid = x.tmplnamespace
+       WHERE ${USER_NS} AND ${notExtMember('pg_ts_template', 'x')}`,
   ],
   [
     'procedural language',
