@@ -58,7 +58,9 @@ export function grantStatements(
   columns = '',
 ): string[] {
   if (entries === null || options.noPrivileges) return [];
-  const kept = entries.filter((e) => !(options.noOwner && e.grantee === owner));
+  // Without owners, the owner's own entries go (as with pg_dump -O); column grants to the owner
+  // are not among the owner's defaults and stay, as pg_dump keeps them.
+  const kept = entries.filter((e) => !(options.noOwner && e.grantee === owner && columns === ''));
   return aclCommands(kept, `${kind} ${object}`, columns);
 }
 

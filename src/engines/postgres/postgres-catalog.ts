@@ -257,7 +257,7 @@ export interface TableRow {
   schema: string;
   name: string;
   qname: string;
-  relkind: 'r' | 'p';
+  relkind: 'r' | 'p' | 'f';
   unlogged: boolean;
   owner: string;
   acl: AclEntry[] | null;
@@ -275,8 +275,11 @@ export interface TableRow {
   columnSettings: ColumnSettings[] | null;
 }
 
-/** Tables with their columns and CHECK constraints. */
-export async function readTables(c: PgClient): Promise<TableRow[]> {
+/**
+ * Tables with their columns and CHECK constraints; `relkind` `f` reads the foreign tables
+ * instead (see `postgres-foreign-data.ts`).
+ */
+export async function readTables(c: PgClient, relkind: 'rp' | 'f' = 'rp'): Promise<TableRow[]> {
   // PostgreSQL 18 keeps NOT NULL as named pg_constraint rows: keep a name that is not the default.
   const notnullName =
     (await serverVersion(c)).num >= 180000
@@ -316,8 +319,9 @@ export async function readTables(c: PgClient): Promise<TableRow[]> {
         FROM pg_constraint WHERE conrelid = c.oid AND contype = 'c') AS checks,
        ${settings} AS "columnSettings"
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind IN ('r', 'p') AND ${USER_NS} AND ${notExtMember('pg_class', 'c')}
+     WHERE c.relkind = ANY($1) AND ${USER_NS} AND ${notExtMember('pg_class', 'c')}
      ORDER BY 4`,
+    [relkind === 'f' ? ['f'] : ['r', 'p']],
   );
 }
 

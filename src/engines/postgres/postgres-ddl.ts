@@ -126,7 +126,8 @@ export function sequenceDdl(s: SequenceRow, o: OwnershipOptions): string[] {
   ];
 }
 
-function columnDdl(c: ColumnRow): string {
+/** A column of CREATE TABLE (and CREATE FOREIGN TABLE, whose column options go in its type). */
+export function columnDdl(c: ColumnRow): string {
   let d = `    ${c.name} ${c.type}`;
   if (c.collation !== null) d += ` COLLATE ${c.collation}`;
   // 's' stored; 'v' virtual (PostgreSQL 18+), whose expression is a default-like pg_attrdef row too.
@@ -192,7 +193,10 @@ const COMPRESSION: Readonly<Record<string, string>> = { p: 'pglz', l: 'lz4' };
  * the settings that differ from the defaults, as pg_dump writes them after CREATE TABLE (and
  * CREATE MATERIALIZED VIEW). ONLY: a parent's setting must not overwrite its children's.
  */
-function columnSettingsDdl(qname: string, settings: readonly ColumnSettings[] | null): string[] {
+export function columnSettingsDdl(
+  qname: string,
+  settings: readonly ColumnSettings[] | null,
+): string[] {
   return (settings ?? []).flatMap((c) => {
     const alter = `ALTER TABLE ONLY ${qname} ALTER COLUMN ${c.name}`;
     return [

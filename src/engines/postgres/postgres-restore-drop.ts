@@ -10,8 +10,8 @@ import { blockers, dropDependents, type SavedStatement } from './postgres-restor
 
 /**
  * Drops the target's user objects before a full restore, inside the restore's transaction:
- * event triggers first (so none fires on the restore's DDL), publications, foreign servers,
- * casts and access methods (none lives in a schema), extensions (but plpgsql),
+ * event triggers first (so none fires on the restore's DDL), publications, foreign servers and
+ * data wrappers, casts and access methods (none lives in a schema), extensions (but plpgsql),
  * every user schema but `public` (CASCADE), and the operators, relations, routines, types,
  * collations and text search objects in `public`, every large object, and its default
  * privileges (back to the built-in ones). `public` itself stays: dropping and
@@ -28,6 +28,8 @@ export async function dropAll(client: PgClient): Promise<void> {
      UNION ALL SELECT format('DROP PUBLICATION IF EXISTS %I', pubname), 0 FROM pg_publication
      UNION ALL SELECT format('DROP SERVER IF EXISTS %I CASCADE', srvname), 0 FROM pg_foreign_server x
        WHERE ${notExtMember('pg_foreign_server', 'x')}
+     UNION ALL SELECT format('DROP FOREIGN DATA WRAPPER IF EXISTS %I CASCADE', fdwname), 0 FROM pg_foreign_data_wrapper x
+       WHERE ${notExtMember('pg_foreign_data_wrapper', 'x')}
      UNION ALL SELECT format('DROP CAST IF EXISTS (%s AS %s)', format_type(castsource, NULL), format_type(casttarget, NULL)), 0
        ${USER_CASTS}
      UNION ALL SELECT format('DROP ACCESS METHOD IF EXISTS %I CASCADE', amname), 0 FROM pg_am x
@@ -52,6 +54,10 @@ export async function dropAll(client: PgClient): Promise<void> {
        ${inPublic('pg_ts_config', 'cfgnamespace')}
      UNION ALL SELECT format('DROP TEXT SEARCH DICTIONARY IF EXISTS public.%I CASCADE', x.dictname), 9
        ${inPublic('pg_ts_dict', 'dictnamespace')}
+     UNION ALL SELECT format('DROP TEXT SEARCH TEMPLATE IF EXISTS public.%I CASCADE', x.tmplname), 9
+       ${inPublic('pg_ts_template', 'tmplnamespace')}
+     UNION ALL SELECT format('DROP TEXT SEARCH PARSER IF EXISTS public.%I CASCADE', x.prsname), 9
+       ${inPublic('pg_ts_parser', 'prsnamespace')}
      UNION ALL SELECT format('SELECT pg_catalog.lo_unlink(%s)', oid), 10
        FROM pg_catalog.pg_largeobject_metadata
      ORDER BY 2`,

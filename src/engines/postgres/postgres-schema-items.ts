@@ -1,9 +1,11 @@
 import type { OwnershipOptions } from './postgres-acl.js';
 import { aggregateItems } from './postgres-aggregates.js';
 import { castItems } from './postgres-casts.js';
+import { foreignDataItems } from './postgres-foreign-data.js';
 import type { PgClient } from './postgres-connect.js';
 import { operatorItems } from './postgres-operators.js';
 import type { DdlItem } from './postgres-order.js';
+import { textSearchItems } from './postgres-text-search.js';
 
 /**
  * The schema objects that need no more than their own statements and a place in the
@@ -13,7 +15,7 @@ import type { DdlItem } from './postgres-order.js';
 export async function readOtherItems(client: PgClient, o: OwnershipOptions): Promise<DdlItem[]> {
   // One query at a time: a pg connection runs queries in order anyway.
   const items: DdlItem[] = [];
-  for (const read of [aggregateItems, castItems, operatorItems])
+  for (const read of [aggregateItems, castItems, operatorItems, textSearchItems, foreignDataItems])
     items.push(...(await read(client, o)));
   return items;
 }

@@ -23,9 +23,9 @@ const LARGE_OBJECTS = [
 
 const CHECKS: readonly (readonly [string, string])[] = [
   [
-    'foreign table or foreign server',
-    `SELECT srvname AS name FROM pg_foreign_server x WHERE ${notExtMember('pg_foreign_server', 'x')}
-     UNION ALL SELECT c.oid::regclass::text FROM pg_class c WHERE c.relkind = 'f' AND ${notExtMember('pg_class', 'c')}`,
+    'foreign table in an inheritance tree or partitioned table',
+    `SELECT c.oid::regclass::text AS name FROM pg_class c WHERE c.relkind = 'f' AND ${notExtMember('pg_class', 'c')}
+       AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid)`,
   ],
   [
     'typed table, table in another tablespace or with a non-heap access method',
@@ -39,12 +39,8 @@ const CHECKS: readonly (readonly [string, string])[] = [
     `SELECT extname AS name FROM pg_extension WHERE extconfig IS NOT NULL`,
   ],
   [
-    'text search object or base type',
-    `SELECT format('%I.%I', n.nspname, x.cfgname) AS name FROM pg_ts_config x JOIN pg_namespace n ON n.oid = x.cfgnamespace
-       WHERE ${USER_NS} AND ${notExtMember('pg_ts_config', 'x')}
-     UNION ALL SELECT format('%I.%I', n.nspname, x.dictname) FROM pg_ts_dict x JOIN pg_namespace n ON n.oid = x.dictnamespace
-       WHERE ${USER_NS} AND ${notExtMember('pg_ts_dict', 'x')}
-     UNION ALL SELECT format('%I.%I', n.nspname, t.typname) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+    'base type',
+    `SELECT format('%I.%I', n.nspname, t.typname) AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
        WHERE t.typtype IN ('b', 'p') AND t.typelem = 0 AND ${USER_NS} AND ${notExtMember('pg_type', 't')}`,
   ],
   [
@@ -61,13 +57,7 @@ const CHECKS: readonly (readonly [string, string])[] = [
        FROM pg_conversion x JOIN pg_namespace n ON n.oid = x.connamespace
        WHERE ${USER_NS} AND ${notExtMember('pg_conversion', 'x')}
      UNION ALL SELECT format('transform for %s', format_type(x.trftype, NULL)) FROM pg_transform x
-       WHERE x.oid >= 16384 AND ${notExtMember('pg_transform', 'x')}
-     UNION ALL SELECT format('text search parser %I.%I', n.nspname, x.prsname)
-       FROM pg_ts_parser x JOIN pg_namespace n ON n.oid = x.prsnamespace
-       WHERE ${USER_NS} AND ${notExtMember('pg_ts_parser', 'x')}
-     UNION ALL SELECT format('text search template %I.%I', n.nspname, x.tmplname)
-       FROM pg_ts_template x JOIN pg_namespace n ON n.oid = x.tmplnamespace
-       WHERE ${USER_NS} AND ${notExtMember('pg_ts_template', 'x')}`,
+       WHERE x.oid >= 16384 AND ${notExtMember('pg_transform', 'x')}`,
   ],
   [
     'procedural language',
