@@ -122,8 +122,8 @@ export interface DependRow {
  * pg_depend between user objects, with sub-objects folded into the object whose DDL creates
  * them: a column default or CHECK constraint into its table, a view's rewrite rule into the
  * view, a composite type's relation into the type, a table's row type into the table, an array
- * type into its element type, a user mapping into its server, and any extension member into its
- * extension.
+ * type into its element type, a user mapping into its server, an operator class's or family's
+ * operators and functions into the class or family, and any extension member into its extension.
  */
 export function readDepends(c: PgClient): Promise<DependRow[]> {
   const canon = (cls: string, obj: string): string => `(SELECT CASE
@@ -139,7 +139,11 @@ export function readDepends(c: PgClient): Promise<DependRow[]> {
       WHEN ${cls} = 'pg_class'::regclass THEN (SELECT CASE WHEN relkind = 'c' THEN '1247:' || reltype
              WHEN relkind IN ('i', 'I', 't') THEN NULL ELSE '1259:' || oid END FROM pg_class WHERE oid = ${obj})
       WHEN ${cls} = 'pg_user_mapping'::regclass THEN (SELECT '1417:' || umserver FROM pg_user_mapping WHERE oid = ${obj})
-      WHEN ${cls} IN ('pg_amop'::regclass, 'pg_amproc'::regclass) THEN NULL
+      WHEN ${cls} IN ('pg_amop'::regclass, 'pg_amproc'::regclass) THEN COALESCE(
+        (SELECT '2616:' || m.refobjid FROM pg_depend m WHERE m.classid = ${cls} AND m.objid = ${obj}
+           AND m.refclassid = 'pg_opclass'::regclass LIMIT 1),
+        (SELECT '2753:' || amopfamily FROM pg_amop WHERE oid = ${obj} AND ${cls} = 'pg_amop'::regclass),
+        (SELECT '2753:' || amprocfamily FROM pg_amproc WHERE oid = ${obj} AND ${cls} = 'pg_amproc'::regclass))
       WHEN ${cls} IN ('pg_proc'::regclass, 'pg_namespace'::regclass, 'pg_extension'::regclass,
         'pg_collation'::regclass, 'pg_cast'::regclass, 'pg_operator'::regclass, 'pg_opclass'::regclass,
         'pg_opfamily'::regclass, 'pg_ts_config'::regclass, 'pg_ts_dict'::regclass, 'pg_ts_parser'::regclass,

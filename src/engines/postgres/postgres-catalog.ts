@@ -273,6 +273,8 @@ export interface TableRow {
   replident: string;
   estimate: string;
   columnSettings: ColumnSettings[] | null;
+  /** The composite type of a typed table (`CREATE TABLE … OF type`). */
+  ofType: string | null;
 }
 
 /**
@@ -296,6 +298,7 @@ export async function readTables(c: PgClient, relkind: 'rp' | 'f' = 'rp'): Promi
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
        c.relreplident AS replident, c.reltuples::bigint AS estimate,
+       CASE WHEN c.reloftype <> 0 THEN format_type(c.reloftype, NULL) END AS "ofType",
        (SELECT json_agg(format('%I.%I', pn.nspname, pc.relname) ORDER BY i.inhseqno) FROM pg_inherits i
           JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
           WHERE i.inhrelid = c.oid) AS parents,

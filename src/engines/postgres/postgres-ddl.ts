@@ -128,8 +128,12 @@ export function sequenceDdl(s: SequenceRow, o: OwnershipOptions): string[] {
 
 /** A column of CREATE TABLE (and CREATE FOREIGN TABLE, whose column options go in its type). */
 export function columnDdl(c: ColumnRow): string {
-  let d = `    ${c.name} ${c.type}`;
-  if (c.collation !== null) d += ` COLLATE ${c.collation}`;
+  return `    ${c.name} ${c.type}${c.collation === null ? '' : ` COLLATE ${c.collation}`}${columnConstraints(c)}`;
+}
+
+/** A column's generated expression or default, identity and NOT NULL. */
+function columnConstraints(c: ColumnRow): string {
+  let d = '';
   // 's' stored; 'v' virtual (PostgreSQL 18+), whose expression is a default-like pg_attrdef row too.
   if (c.generated === 's') d += ` GENERATED ALWAYS AS (${c.default ?? ''}) STORED`;
   else if (c.generated === 'v') d += ` GENERATED ALWAYS AS (${c.default ?? ''}) VIRTUAL`;
@@ -158,6 +162,15 @@ export function tableDdl(t: TableRow, o: OwnershipOptions): string[] {
   if (t.bound !== null && t.parents?.[0] !== undefined) {
     const body = checks.length === 0 ? '' : ` (\n${checks.join(',\n')}\n)`;
     create = `CREATE ${unlogged}TABLE ${t.qname} PARTITION OF ${t.parents[0]}${body}\n${t.bound}${partBy}${opts};`;
+  } else if (t.ofType !== null) {
+    // The type gives the columns: only what a column adds to it is written.
+    const cols = t.columns
+      .map((c) => ({ c, extra: columnConstraints(c) }))
+      .filter((x) => x.extra !== '')
+      .map((x) => `    ${x.c.name} WITH OPTIONS${x.extra}`);
+    const all = [...cols, ...checks];
+    const body = all.length === 0 ? '' : ` (\n${all.join(',\n')}\n)`;
+    create = `CREATE ${unlogged}TABLE ${t.qname} OF ${t.ofType}${body}${partBy}${opts};`;
   } else {
     const cols = t.columns.filter((c) => c.local).map(columnDdl);
     const inherits = t.parents === null ? '' : `\nINHERITS (${t.parents.join(', ')})`;

@@ -3,6 +3,7 @@ import { rowsOf } from './postgres-connect.js';
 import { relDisplay, type RelName } from './postgres-names.js';
 import { USER_NS, notExtMember } from './postgres-unsupported.js';
 import { USER_CASTS } from './postgres-casts.js';
+import { USER_LANGUAGES } from './postgres-languages.js';
 import { messageOf } from '../../errors/index.js';
 import { resetDefaultAclStatements } from './postgres-default-acl.js';
 import { lower, pgFields } from './postgres-errors.js';
@@ -11,7 +12,7 @@ import { blockers, dropDependents, type SavedStatement } from './postgres-restor
 /**
  * Drops the target's user objects before a full restore, inside the restore's transaction:
  * event triggers first (so none fires on the restore's DDL), publications, foreign servers and
- * data wrappers, casts and access methods (none lives in a schema), extensions (but plpgsql),
+ * data wrappers, casts, languages and access methods (none lives in a schema), extensions (but plpgsql),
  * every user schema but `public` (CASCADE), and the operators, relations, routines, types,
  * collations and text search objects in `public`, every large object, and its default
  * privileges (back to the built-in ones). `public` itself stays: dropping and
@@ -32,6 +33,7 @@ export async function dropAll(client: PgClient): Promise<void> {
        WHERE ${notExtMember('pg_foreign_data_wrapper', 'x')}
      UNION ALL SELECT format('DROP CAST IF EXISTS (%s AS %s)', format_type(castsource, NULL), format_type(casttarget, NULL)), 0
        ${USER_CASTS}
+     UNION ALL SELECT format('DROP LANGUAGE IF EXISTS %I CASCADE', lanname), 0 ${USER_LANGUAGES}
      UNION ALL SELECT format('DROP ACCESS METHOD IF EXISTS %I CASCADE', amname), 0 FROM pg_am x
        WHERE x.oid >= 16384 AND ${notExtMember('pg_am', 'x')}
      UNION ALL SELECT format('DROP EXTENSION IF EXISTS %I CASCADE', extname), 1 FROM pg_extension

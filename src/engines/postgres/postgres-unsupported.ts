@@ -28,10 +28,10 @@ const CHECKS: readonly (readonly [string, string])[] = [
        AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid)`,
   ],
   [
-    'typed table, table in another tablespace or with a non-heap access method',
+    'table in another tablespace or with a non-heap access method',
     `SELECT c.oid::regclass::text AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r','p','m') AND ${USER_NS} AND ${notExtMember('pg_class', 'c')}
-       AND (c.reloftype <> 0 OR c.reltablespace <> 0
+       AND (c.reltablespace <> 0
             OR (c.relam <> 0 AND c.relam <> (SELECT oid FROM pg_am WHERE amname = 'heap')))`,
   ],
   [
@@ -44,24 +44,14 @@ const CHECKS: readonly (readonly [string, string])[] = [
        WHERE t.typtype IN ('b', 'p') AND t.typelem = 0 AND ${USER_NS} AND ${notExtMember('pg_type', 't')}`,
   ],
   [
-    'access method, operator class or family, conversion or transform',
+    'access method, conversion or transform',
     `SELECT format('access method %I', x.amname) AS name FROM pg_am x
        WHERE x.oid >= 16384 AND ${notExtMember('pg_am', 'x')}
-     UNION ALL SELECT format('operator class %I.%I using %s', n.nspname, x.opcname, (SELECT amname FROM pg_am WHERE oid = x.opcmethod))
-       FROM pg_opclass x JOIN pg_namespace n ON n.oid = x.opcnamespace
-       WHERE ${USER_NS} AND ${notExtMember('pg_opclass', 'x')}
-     UNION ALL SELECT format('operator family %I.%I', n.nspname, x.opfname)
-       FROM pg_opfamily x JOIN pg_namespace n ON n.oid = x.opfnamespace
-       WHERE ${USER_NS} AND ${notExtMember('pg_opfamily', 'x')}
      UNION ALL SELECT format('conversion %I.%I', n.nspname, x.conname)
        FROM pg_conversion x JOIN pg_namespace n ON n.oid = x.connamespace
        WHERE ${USER_NS} AND ${notExtMember('pg_conversion', 'x')}
      UNION ALL SELECT format('transform for %s', format_type(x.trftype, NULL)) FROM pg_transform x
        WHERE x.oid >= 16384 AND ${notExtMember('pg_transform', 'x')}`,
-  ],
-  [
-    'procedural language',
-    `SELECT lanname AS name FROM pg_language x WHERE x.oid >= 16384 AND ${notExtMember('pg_language', 'x')}`,
   ],
   ['security label', `SELECT objoid::text AS name FROM pg_seclabel`],
 ];
