@@ -12,12 +12,12 @@ import { blockers, dropDependents, type SavedStatement } from './postgres-restor
 /**
  * Drops the target's user objects before a full restore, inside the restore's transaction:
  * event triggers first (so none fires on the restore's DDL), publications, foreign servers and
- * data wrappers, casts, languages and access methods (none lives in a schema), extensions (but plpgsql),
- * every user schema but `public` (CASCADE), and the operators, relations, routines, types,
- * collations and text search objects in `public`, every large object, and its default
- * privileges (back to the built-in ones). `public` itself stays: dropping and
- * recreating it would change its identity (pg_init_privs refers to the original), which
- * pg_dump would then report.
+ * data wrappers, casts, languages and access methods (none lives in a schema), extensions (but
+ * plpgsql), every user schema but `public` (CASCADE), and the operators, operator families
+ * (with their classes), relations, routines, types, collations and text search objects in
+ * `public`, every large object, and its default privileges (back to the built-in ones).
+ * `public` itself stays: dropping and recreating it would change its identity (pg_init_privs
+ * refers to the original), which pg_dump would then report.
  */
 export async function dropAll(client: PgClient): Promise<void> {
   const inPublic = (cat: string, col: string): string =>
@@ -42,6 +42,9 @@ export async function dropAll(client: PgClient): Promise<void> {
        WHERE ${USER_NS} AND n.nspname <> 'public' AND ${notExtMember('pg_namespace', 'n')}
      UNION ALL SELECT format('DROP OPERATOR IF EXISTS %s CASCADE', x.oid::regoperator), 3
        ${inPublic('pg_operator', 'oprnamespace')}
+     UNION ALL SELECT format('DROP OPERATOR FAMILY IF EXISTS public.%I USING %I CASCADE', x.opfname,
+         (SELECT amname FROM pg_am WHERE oid = x.opfmethod)), 3
+       ${inPublic('pg_opfamily', 'opfnamespace')}
      UNION ALL SELECT format('DROP %s IF EXISTS public.%I CASCADE', CASE c.relkind WHEN 'v' THEN 'VIEW'
          WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, c.relname), 4
        FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
