@@ -31,6 +31,45 @@ import {
   type S3StorageOptions,
 } from './s3-options.js';
 
+/** Bytes of each chunk handed to lib-storage. */
+const COALESCED_CHUNK = 1 << 20;
+
+/**
+ * Gathers a body's chunks into chunks of `size` bytes that own their memory. lib-storage keeps
+ * the chunks of a part until it concatenates them, and a small chunk that is a view into a
+ * larger buffer (a compressor's output buffer, a pooled slab) keeps all of that buffer alive
+ * (aws-sdk-js-v3 #8286): S3 backups peaked 100+ MiB above local ones.
+ */
+class Coalescer {
+  #buffer: Buffer;
+  #filled = 0;
+
+  constructor(readonly size: number) {
+    this.#buffer = Buffer.allocUnsafeSlow(size);
+  }
+
+  /** Copies `chunk` in; returns the chunks it filled, in order. */
+  add(chunk: Buffer): Buffer[] {
+    const full: Buffer[] = [];
+    for (let offset = 0; offset < chunk.length;) {
+      const copied = chunk.copy(this.#buffer, this.#filled, offset);
+      this.#filled += copied;
+      offset += copied;
+      if (this.#filled === this.size) {
+        full.push(this.#buffer);
+        this.#buffer = Buffer.allocUnsafeSlow(this.size);
+        this.#filled = 0;
+      }
+    }
+    return full;
+  }
+
+  /** What is left, in memory of its own. */
+  rest(): Buffer {
+    return Buffer.from(this.#buffer.subarray(0, this.#filled));
+  }
+}
+
 /** A day: multipart uploads older than this belong to dead processes. */
 const PARTIAL_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
@@ -73,6 +112,7 @@ export class S3Storage implements Storage {
     let upload: Promise<unknown> | undefined;
     // What lib-storage reads; it ends only after the expectation was checked.
     const source = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const coalesce = new Coalescer(COALESCED_CHUNK);
     // Its failure reaches lib-storage through iteration; this only keeps it from being uncaught.
     source.on('error', () => undefined);
     // lib-storage passes no signal to the requests it sends: a part stuck on a dead connection
@@ -109,16 +149,21 @@ export class S3Storage implements Storage {
         key,
         signal,
         sink: async (chunk) => {
-          if (source.write(chunk)) return;
-          // Wait for lib-storage to take more, unless the upload already failed.
-          const outcome = await Promise.race([once(source, 'drain').then(() => undefined), failed]);
-          if (outcome !== undefined) throw outcome;
+          for (const whole of coalesce.add(chunk)) {
+            if (source.write(whole)) continue;
+            // Wait for lib-storage to take more, unless the upload already failed.
+            const outcome = await Promise.race([
+              once(source, 'drain').then(() => undefined),
+              failed,
+            ]);
+            if (outcome !== undefined) throw outcome;
+          }
         },
         sinkError: (err) => fromS3Error(err, ctx),
       });
       checkExpected(this.name, key, received, options.expect);
       throwIfAborted(signal);
-      source.end();
+      source.end(coalesce.rest());
       await upload.catch((err: unknown) => {
         throw fromS3Error(err, ctx);
       });
