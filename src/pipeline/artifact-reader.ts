@@ -24,6 +24,12 @@ export interface ArtifactReaderOptions {
    * also catches a gzip file cut exactly between two members, which gunzip alone cannot see.
    */
   readonly expected?: ExpectedContent;
+  /**
+   * Hash the decompressed text too (default true). A restore checks the stored bytes against
+   * the manifest, which already pins the text they decompress to; the text's own SHA-256 would
+   * cost it a second hash over every byte (~0.5 s per GB) for nothing.
+   */
+  readonly hashContent?: boolean;
 }
 
 /** What reading measured; `complete` is false until every byte went through. */
@@ -31,8 +37,11 @@ export interface ArtifactReadResult {
   readonly complete: boolean;
   /** The stored bytes (what the manifest's `size`/`sha256` describe); so far if incomplete. */
   readonly artifact: Measured;
-  /** The decompressed SQL text (the manifest's `content`); so far if incomplete. */
-  readonly content: Measured;
+  /**
+   * The decompressed SQL text (the manifest's `content`); so far if incomplete. No `sha256`
+   * when the reader was opened with `hashContent: false`.
+   */
+  readonly content: Omit<Measured, 'sha256'> & { readonly sha256?: string };
 }
 
 /**
@@ -69,10 +78,19 @@ export async function openArtifactReader(
     sha256: artifactSha.sha256,
   }));
   const decompressor = codec.createDecompressor();
-  const contentSha = new Sha256Stage('content');
+  const contentSha = options.hashContent === false ? undefined : new Sha256Stage('content');
   const contentSize = new SizeStage('content');
   const linked = linkStreams(
-    [source, artifactSha, artifactSize, check, ...decryptor, decompressor, contentSha, contentSize],
+    [
+      source,
+      artifactSha,
+      artifactSize,
+      check,
+      ...decryptor,
+      decompressor,
+      ...(contentSha ? [contentSha] : []),
+      contentSize,
+    ],
     {
       signal: options.signal,
       mapError: (err, from) => {
@@ -94,7 +112,10 @@ export async function openArtifactReader(
     result: () => ({
       complete: contentSize.complete,
       artifact: { size: artifactSize.bytes, sha256: artifactSha.sha256SoFar },
-      content: { size: contentSize.bytes, sha256: contentSha.sha256SoFar },
+      content: {
+        size: contentSize.bytes,
+        ...(contentSha ? { sha256: contentSha.sha256SoFar } : {}),
+      },
     }),
   };
 }

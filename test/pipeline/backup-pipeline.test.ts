@@ -293,6 +293,22 @@ describe('reading artifacts', () => {
     expect(reader.result().artifact).toEqual(artifact);
     expect(reader.result().content.sha256).toBe(sha256(Buffer.from(text)));
   });
+
+  it('skips the content hash when asked, still checking the stored bytes (restore)', async () => {
+    const { inner, artifact, text } = await stored();
+    const reader = await openArtifactReader(inner, 'a.sql.gz', {
+      compression: 'gzip',
+      signal: signal(),
+      expected: artifact,
+      hashContent: false,
+    });
+    for await (const _chunk of reader.content as AsyncIterable<Buffer>);
+    expect(reader.result()).toEqual({
+      complete: true,
+      artifact,
+      content: { size: text.length },
+    });
+  });
 });
 
 describe('compression registry', () => {

@@ -120,6 +120,7 @@ export async function runRestore(
         decrypt: options.decrypt,
         signal: job.signal,
         ...(manifest ? { expected: { size: manifest.size, sha256: manifest.sha256 } } : {}),
+        hashContent: false,
       });
       if (manifest) {
         const total = options.tables?.length ?? manifest.tables.length;
