@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -73,16 +74,18 @@ describe('off-site backups to S3 through the CLI', () => {
   it('keeps the local artifact and reports partial when the S3 server is down', async () => {
     const dir = tempDir();
     makeAppDb(dir);
-    const down = await startS3Server();
-    const endpoint = down.endpoint;
-    await down.stop();
-    writeConfig(dir, endpoint, 'lifeboat-test');
+    // A port this test holds, where every connection is reset: the port of a stopped server
+    // could be taken by another test's S3 server meanwhile, which is then not down at all.
+    const down = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    const { port } = down.address() as AddressInfo;
+    writeConfig(dir, `http://127.0.0.1:${port}`, 'lifeboat-test');
     const backup = await lifeboat(
       ['backup', 'sqlite:./app.db', '--to', 'local,offsite', '--json'],
       {
         cwd: dir,
       },
-    );
+    ).finally(() => down.close());
     expect(backup.code, backup.stderr).toBe(1);
     const out = JSON.parse(backup.stdout) as {
       artifact: string;
