@@ -161,6 +161,12 @@ export interface RestoreOptions extends MeasureOptions {
    * (a scratch database): an engine may then load it without one enclosing transaction.
    */
   readonly freshTarget?: boolean;
+  /**
+   * Measure every restored table by reading it back from the target (`verify --deep`: what
+   * the server gives back must match the manifest). Otherwise an engine may measure the rows
+   * as it loaded them, where it can prove nothing else wrote the table.
+   */
+  readonly readBack?: boolean;
 }
 
 /** What a restore did. */

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import type { TableSummary } from '../../src/engines/engine.js';
+import type { ConnectionTarget, TableSummary } from '../../src/engines/engine.js';
 import { postgresEngine } from '../../src/engines/postgres/postgres-engine.js';
-import { chunked } from '../support/sqlite-dump-helpers.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { chunked, dumpToString, FULL } from '../support/sqlite-dump-helpers.js';
 import {
   pgDump,
   pgExec,
@@ -77,6 +78,40 @@ describe('postgres restore into a database it creates: autocommit load, tables m
     expect(normalize(pgDump(name, ['--schema-only']))).toBe(
       normalize(pgDump(fixture.source, ['--schema-only'])),
     );
+  });
+
+  test('COPY rows are measured as they are sent, not read back; readBack (verify --deep) reads them', async () => {
+    const source = await dbs.fresh();
+    await pgExec(
+      source,
+      `CREATE TABLE big (id int PRIMARY KEY, v text);
+       INSERT INTO big SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 20000) g;`,
+    );
+    const dumped = await dumpToString(postgresEngine, pgTarget(source), FULL);
+    const proxy = await startFaultProxy(5432);
+    const through = (name: string): ConnectionTarget =>
+      postgresEngine.parseUrl(`postgres://postgres@127.0.0.1:${proxy.port}/${name}`, process.cwd());
+    try {
+      const dataBytes = 20_000 * (6 + 256 + 1);
+      const streamed = await postgresEngine.restore(
+        through(dbs.track(uniqueDbName('lbfresh'))),
+        chunked(dumped.sql, 65536),
+        { signal: signal() },
+      );
+      expect(streamed.tables).toEqual(dumped.tables);
+      // The server sent back replies, not the table.
+      expect(proxy.bytesDown).toBeLessThan(dataBytes / 4);
+      const before = proxy.bytesDown;
+      const readBack = await postgresEngine.restore(
+        through(dbs.track(uniqueDbName('lbfresh'))),
+        chunked(dumped.sql, 65536),
+        { signal: signal(), readBack: true },
+      );
+      expect(readBack.tables).toEqual(dumped.tables);
+      expect(proxy.bytesDown - before).toBeGreaterThan(dataBytes);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   test('a load that fails in the last table leaves no database behind', async () => {

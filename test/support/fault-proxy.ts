@@ -17,6 +17,8 @@ export interface FaultProxy {
   readonly port: number;
   /** Connections accepted so far. */
   readonly connections: number;
+  /** Bytes forwarded from the server to clients so far, over all connections. */
+  readonly bytesDown: number;
   /** Applies `fault` to the next `count` new connections (all new ones when unset). */
   inject(fault: ProxyFault, count?: number): void;
   stop(): Promise<void>;
@@ -31,6 +33,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let fault: ProxyFault = { kind: 'pass' };
   let remaining = Infinity;
   let connections = 0;
+  let bytesDown = 0;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     connections += 1;
@@ -62,6 +65,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     upstream.on('data', (chunk: Buffer) => {
       if (stalled) return;
       down += chunk.length;
+      bytesDown += chunk.length;
       if (mine.kind === 'truncate' && down >= mine.afterBytes) {
         const room = chunk.length - (down - mine.afterBytes);
         client.end(chunk.subarray(0, Math.max(room, 0)));
@@ -83,6 +87,9 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     port: (server.address() as AddressInfo).port,
     get connections() {
       return connections;
+    },
+    get bytesDown() {
+      return bytesDown;
     },
     inject(next, count) {
       fault = next;

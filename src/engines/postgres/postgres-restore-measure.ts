@@ -1,7 +1,11 @@
 import type { RestoreOptions, TableSummary } from '../engine.js';
+import { MeasureMeter } from '../shared/measure-meter.js';
+import { checksumAlgorithm } from './postgres-checksum.js';
 import type { PgClient } from './postgres-connect.js';
+import { CopyLines } from './postgres-copy-lines.js';
 import { summariesOn } from './postgres-inspect.js';
 import { relKey, type RelName } from './postgres-names.js';
+import { tableName } from './postgres-selection.js';
 
 /** Statements that can make a write to one table write another. */
 const INDIRECT_WRITERS =
@@ -59,6 +63,14 @@ export function shiftMeasure<T extends RestoreOptions>(options: T, done: number)
  * change no rows ({@link ROW_NEUTRAL}). Lifeboat's and pg_dump's plain dumps have this shape:
  * tables, data, then indexes, constraints and triggers. Anything else voids every early
  * measurement, and the tables are measured after the load, as the one-transaction path does.
+ *
+ * A closed table whose rows all came in COPY blocks is measured from those rows as they were
+ * sent ({@link copyLines}): its lines are what the backup measured and wrote, the server's
+ * row count of every COPY must equal the lines sent, and nothing can have written the table
+ * since, by the rules above. Only tables filled by INSERTs, or when `readBack` asks for it
+ * (`verify --deep`, which proves what the server gives back), are read back on the second
+ * connection: reading back every table cost a restore a full `COPY … TO` of the database, on
+ * the same cores as the load.
  */
 export class EarlyMeasure {
   readonly #client: PgClient;
@@ -68,6 +80,8 @@ export class EarlyMeasure {
   readonly #kinds = new Map<string, string>();
   readonly #results = new Map<string, TableSummary>();
   #open: RelName | undefined;
+  /** The open table's rows as sent, while all of them came in COPY blocks whose counts agree. */
+  #lines: CopyLines | undefined;
   #hazard = false;
   #recheck = false;
   #void = false;
@@ -90,7 +104,11 @@ export class EarlyMeasure {
     if (this.#void) return;
     if (rel !== undefined && /^(?:COPY|INSERT)\b/i.test(text)) {
       const k = relKey(rel);
-      if (this.#open !== undefined && relKey(this.#open) === k) return;
+      if (this.#open !== undefined && relKey(this.#open) === k) {
+        // More rows for the open table: INSERTs cannot be hashed as sent.
+        if (/^INSERT\b/i.test(text)) this.#lines = undefined;
+        return;
+      }
       if (this.#recheck) {
         this.#recheck = false;
         const { rows } = await main.query(WRITERS_EXIST);
@@ -100,6 +118,10 @@ export class EarlyMeasure {
         return this.invalidate();
       this.#close();
       this.#open = rel;
+      this.#lines =
+        this.#options.readBack === true || !/^COPY\b/i.test(text)
+          ? undefined
+          : new CopyLines(checksumAlgorithm(this.#options.checksumAlgorithm));
       return;
     }
     this.#close();
@@ -111,10 +133,27 @@ export class EarlyMeasure {
     if (!neutral) this.invalidate();
   }
 
+  /**
+   * Where the rows of the COPY block the load is starting go to be hashed as they are sent;
+   * undefined when the table will be read back instead.
+   */
+  copyLines(): CopyLines | undefined {
+    return this.#void ? undefined : this.#lines;
+  }
+
+  /** A COPY block ended; `serverRows` is the count of its CommandComplete. */
+  copied(lines: CopyLines | undefined, before: number, serverRows: number): void {
+    lines?.endBlock();
+    // The server read other rows than the lines sent (it never should): read the table back.
+    if (lines !== undefined && lines.rows - before !== serverRows && this.#lines === lines)
+      this.#lines = undefined;
+  }
+
   /** Forgets what was measured early; {@link finish} then measures nothing. */
   invalidate(): void {
     this.#void = true;
     this.#open = undefined;
+    this.#lines = undefined;
   }
 
   /** Waits for the measurer; summaries of the tables measured early, by summary name. */
@@ -127,11 +166,24 @@ export class EarlyMeasure {
 
   #close(): void {
     const rel = this.#open;
+    const lines = this.#lines;
     this.#open = undefined;
+    this.#lines = undefined;
     if (rel === undefined || this.#void) return;
     this.#closed.add(relKey(rel));
     this.#chain = this.#chain.then(async () => {
       if (this.#void || this.#error !== undefined) return;
+      if (lines !== undefined) {
+        const summary = { name: tableName(rel), rows: lines.rows, checksum: `${lines.checksum}` };
+        const meter = new MeasureMeter(
+          shiftMeasure(this.#options, this.#results.size).onMeasure,
+          1,
+        );
+        meter.start(summary.name);
+        meter.done(summary);
+        this.#results.set(summary.name, summary);
+        return;
+      }
       try {
         const name = `${rel.schema}.${rel.name}`;
         const options = shiftMeasure(this.#options, this.#results.size);

@@ -3,6 +3,7 @@ import copyStreams from 'pg-copy-streams';
 import type { ConnectionTarget, RestoreOptions, RestoreResult, TableSummary } from '../engine.js';
 import { LifeboatError, isLifeboatError, messageOf } from '../../errors/index.js';
 import { connect, type PgClient } from './postgres-connect.js';
+import type { CopyLines } from './postgres-copy-lines.js';
 import { EarlyMeasure, shiftMeasure } from './postgres-restore-measure.js';
 import { fromPgError, lower, pgFields } from './postgres-errors.js';
 import { HINT, aborted, copyFailure, failure, truncated } from './postgres-restore-errors.js';
@@ -140,6 +141,9 @@ class RestoreRun {
     statement: number;
     /** Loaded `WITH (FREEZE)` in a transaction of its own, committed at the end of the rows. */
     frozen: boolean;
+    /** Where its rows are hashed as they are sent, and the lines hashed before it began. */
+    lines: CopyLines | undefined;
+    linesBefore: number;
   } | null = null;
   #bytes = 0;
   #table: string | undefined;
@@ -230,6 +234,7 @@ class RestoreRun {
     this.#early?.check();
     switch (event.kind) {
       case 'copy-data':
+        this.#copy?.lines?.push(event.data);
         if (this.#copy !== null && !this.#stream(event.data))
           await Promise.race([once(this.#copy.stream, 'drain'), this.#copy.done]);
         return;
@@ -239,6 +244,7 @@ class RestoreRun {
           this.#copy = null;
           copy.stream.end();
           await copy.done;
+          this.#early?.copied(copy.lines, copy.linesBefore, copy.stream.rowCount);
           if (copy.frozen) await this.#run('COMMIT', copy.line, copy.statement);
         }
         return;
@@ -418,7 +424,17 @@ class RestoreRun {
         stream.on('error', (err) => reject(copyFailure(statement, line, err)));
       });
       done.catch(() => undefined); // observed at the next write or at the end of the block
-      this.#copy = { stream, done, line, sql: text, statement, frozen };
+      const lines = this.#early?.copyLines();
+      this.#copy = {
+        stream,
+        done,
+        line,
+        sql: text,
+        statement,
+        frozen,
+        lines,
+        linesBefore: lines?.rows ?? 0,
+      };
       return;
     }
     await this.#run(text, line, this.statements);

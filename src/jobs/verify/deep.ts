@@ -53,6 +53,7 @@ export async function restoreIntoScratch(
         ...measure,
         checksumAlgorithm: manifest.checksumAlgorithm,
         freshTarget: manifest.scope.schema,
+        readBack: true,
       });
       return { ok: true, tables: result.tables, restoreMs: Math.round(performance.now() - t0) };
     } catch (error) {
