@@ -57,7 +57,7 @@ function treeRssKiB(pid) {
 }
 
 /**
- * Runs `script` under bash (with pipefail, so a failing `pg_dump` in `pg_dump | gzip` counts) in `cwd`; resolves to wall seconds, peak RSS in MiB and stdout. The
+ * Runs `script` under bash (with pipefail, so a failing `pg_dump` in `pg_dump | gzip` counts) in `cwd`; resolves to wall seconds, peak RSS in MiB, CPU seconds (user + system, null without GNU time) and stdout. The
  * RSS is GNU time's `%M` (the largest single process: for a pipeline, its biggest member) or,
  * without GNU time, the largest sum over the process tree polled every 50 ms.
  */
@@ -67,7 +67,7 @@ export function measure(script, cwd) {
   const argv =
     timeBin === null
       ? ['bash', '-o', 'pipefail', '-c', script]
-      : [timeBin, '-f', '%M', '-o', rssFile, 'bash', '-o', 'pipefail', '-c', script];
+      : [timeBin, '-f', '%M %U %S', '-o', rssFile, 'bash', '-o', 'pipefail', '-c', script];
   return new Promise((resolveRun, reject) => {
     const started = performance.now();
     const child = spawn(argv[0], argv.slice(1), {
@@ -92,10 +92,12 @@ export function measure(script, cwd) {
         reject(new Error(`"${script}" failed (${status}): ${stderr.slice(-4000)}`));
         return;
       }
-      const kib = existsSync(rssFile)
-        ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop())
-        : polled;
-      resolveRun({ seconds, rss: kib > 0 ? kib / 1024 : null, stdout });
+      // GNU time's last line: peak RSS (KiB), user and system CPU seconds of the whole tree.
+      const [kib, user, sys] = existsSync(rssFile)
+        ? (readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number)
+        : [polled, NaN, NaN];
+      const cpu = Number.isFinite(user) && Number.isFinite(sys) ? user + sys : null;
+      resolveRun({ seconds, rss: kib > 0 ? kib / 1024 : null, cpu, stdout });
     });
   });
 }
@@ -107,7 +109,7 @@ export async function once(name, script, cwd) {
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const result = await measure(script, cwd);
   console.error(
-    `  ${name}: ${result.seconds.toFixed(2)} s${result.rss === null ? '' : `, ${result.rss.toFixed(0)} MiB`}`,
+    `  ${name}: ${result.seconds.toFixed(2)} s${result.rss === null ? '' : `, ${result.rss.toFixed(0)} MiB`}${result.cpu === null ? '' : `, ${result.cpu.toFixed(1)} s CPU`}`,
   );
   return result;
 }

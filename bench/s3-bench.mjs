@@ -116,6 +116,11 @@ try {
   // a real S3 endpoint does that work elsewhere.
   if (cpuBefore !== null && cpuAfter !== null)
     console.error(`  s3rver used ${(cpuAfter - cpuBefore).toFixed(1)} s of CPU during that run`);
+  // lifeboat's own share of the overhead, apart from the server's (same 2 cores).
+  if (local.cpu !== null && offsite.cpu !== null)
+    console.error(
+      `  lifeboat used ${local.cpu.toFixed(1)} s of CPU to local disk, ${offsite.cpu.toFixed(1)} s to S3`,
+    );
   const size = artifactOf(local).json.size;
   const ratio = offsite.seconds / local.seconds;
   printTable(

@@ -29,10 +29,15 @@ export interface S3StorageOptions {
   readonly checksum?: S3ChecksumMode;
   /** Attempts per request, first included; the SDK backs off adaptively between them. */
   readonly maxAttempts?: number;
-  /** Bytes per multipart part (at least 5 MiB); memory is about `partSize × (queueSize + 1)`. */
+  /**
+   * Bytes of the first multipart parts (at least 5 MiB); the size doubles every 1,000 parts.
+   * Memory is about `partSize × (queueSize + 1)` for artifacts under ~15 GiB at 16 MiB parts.
+   */
   readonly partSize?: number;
   /** Parts uploaded at the same time. */
   readonly queueSize?: number;
+  /** Parts per size before it doubles; only tests ask for fewer than 1,000. */
+  readonly partsPerSize?: number;
   /** A connection that sends or receives nothing for this long fails (and is retried). */
   readonly socketTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
@@ -40,7 +45,7 @@ export interface S3StorageOptions {
   readonly maxKeys?: number;
 }
 
-/** 16 MiB parts allow objects up to ~156 GiB (10,000 parts) at ~80 MiB of buffers. */
+/** 16 MiB first parts: ~80 MiB of buffers; with doubling sizes, objects up to ~5 TiB. */
 export const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_QUEUE_SIZE = 4;
 export const DEFAULT_MAX_ATTEMPTS = 5;

@@ -1,5 +1,4 @@
-import { once } from 'node:events';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -7,13 +6,8 @@ import {
   ListMultipartUploadsCommand,
   AbortMultipartUploadCommand,
   ListObjectsV2Command,
-  PutObjectCommand,
-  UploadPartCommand,
   type S3Client,
-  type ServerSideEncryption,
-  type StorageClass,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { LifeboatError, throwIfAborted } from '../../errors/index.js';
 import { whenAborted } from '../abort.js';
 import { keySegments } from '../key.js';
@@ -23,6 +17,7 @@ import type { ObjectInfo, PutOptions, PutResult, ReadOptions, Storage } from '..
 import { createS3Client } from './s3-client.js';
 import { checkedDownload } from '../checked-download.js';
 import { fromS3Error, isMissingKey, type S3ErrorContext } from './s3-errors.js';
+import { MultipartWriter } from './s3-multipart.js';
 import {
   DEFAULT_PART_SIZE,
   DEFAULT_QUEUE_SIZE,
@@ -30,45 +25,6 @@ import {
   s3Location,
   type S3StorageOptions,
 } from './s3-options.js';
-
-/** Bytes of each chunk handed to lib-storage. */
-const COALESCED_CHUNK = 1 << 20;
-
-/**
- * Gathers a body's chunks into chunks of `size` bytes that own their memory. lib-storage keeps
- * the chunks of a part until it concatenates them, and a small chunk that is a view into a
- * larger buffer (a compressor's output buffer, a pooled slab) keeps all of that buffer alive
- * (aws-sdk-js-v3 #8286): S3 backups peaked 100+ MiB above local ones.
- */
-class Coalescer {
-  #buffer: Buffer;
-  #filled = 0;
-
-  constructor(readonly size: number) {
-    this.#buffer = Buffer.allocUnsafeSlow(size);
-  }
-
-  /** Copies `chunk` in; returns the chunks it filled, in order. */
-  add(chunk: Buffer): Buffer[] {
-    const full: Buffer[] = [];
-    for (let offset = 0; offset < chunk.length;) {
-      const copied = chunk.copy(this.#buffer, this.#filled, offset);
-      this.#filled += copied;
-      offset += copied;
-      if (this.#filled === this.size) {
-        full.push(this.#buffer);
-        this.#buffer = Buffer.allocUnsafeSlow(this.size);
-        this.#filled = 0;
-      }
-    }
-    return full;
-  }
-
-  /** What is left, in memory of its own. */
-  rest(): Buffer {
-    return Buffer.from(this.#buffer.subarray(0, this.#filled));
-  }
-}
 
 /** A day: multipart uploads older than this belong to dead processes. */
 const PARTIAL_MAX_AGE_MS = 24 * 60 * 60 * 1000;
@@ -78,10 +34,10 @@ const PARTIAL_MAX_AGE_MS = 24 * 60 * 60 * 1000;
  *
  * A put streams straight to the final key with a multipart upload (no temp object, no copy):
  * S3 shows an object only once CompleteMultipartUpload (or the single PutObject of a small
- * body) succeeds, and a failed upload is aborted so its parts vanish. The writer's `expect` is
- * checked when the body ends and *before* the upload is allowed to complete, by holding back
- * the end of the stream lib-storage reads; after completion HeadObject confirms the size, and
- * a mismatch deletes the object. Parts are retried by the SDK (backoff, adaptive throttling);
+ * body) succeeds, and a failed upload is aborted so its parts vanish ({@link MultipartWriter}).
+ * The writer's `expect` is checked when the body ends and *before* the last part is sent and
+ * the upload completes; after completion HeadObject confirms the size, and a mismatch deletes
+ * the object. Parts are retried by the SDK (backoff, adaptive throttling);
  * the put as a whole cannot be, because its body is a one-shot stream.
  */
 export class S3Storage implements Storage {
@@ -109,73 +65,50 @@ export class S3Storage implements Storage {
   async put(key: string, body: Readable, options: PutOptions): Promise<PutResult> {
     const { signal } = options;
     const ctx = this.#ctx(`uploading "${key}"`, key, signal);
-    let upload: Promise<unknown> | undefined;
-    // What lib-storage reads; it ends only after the expectation was checked.
-    const source = new PassThrough({ highWaterMark: 1024 * 1024 });
-    const coalesce = new Coalescer(COALESCED_CHUNK);
-    // Its failure reaches lib-storage through iteration; this only keeps it from being uncaught.
-    source.on('error', () => undefined);
-    // lib-storage passes no signal to the requests it sends: a part stuck on a dead connection
-    // would hold a failed or aborted put until the socket timeout. Data requests end with the put.
+    // Data requests end with the put: a part stuck on a dead connection would otherwise hold a
+    // failed or aborted put until the socket timeout.
     const sending = new AbortController();
     const detachSending = whenAborted(signal, () => sending.abort());
+    let writer: MultipartWriter | undefined;
     try {
       keySegments(key);
       throwIfAborted(signal);
-      upload = new Upload({
-        client: abortingData(this.#s3, sending.signal),
-        params: {
-          Bucket: this.#options.bucket,
-          Key: this.#objectKey(key),
-          Body: source,
-          ...(this.#options.storageClass === undefined
-            ? {}
-            : { StorageClass: this.#options.storageClass as StorageClass }),
-          ...(this.#options.serverSideEncryption === undefined
-            ? {}
-            : { ServerSideEncryption: this.#options.serverSideEncryption as ServerSideEncryption }),
+      const upload = new MultipartWriter(
+        {
+          client: this.#s3,
+          bucket: this.#options.bucket,
+          key: this.#objectKey(key),
+          storageClass: this.#options.storageClass,
+          serverSideEncryption: this.#options.serverSideEncryption,
+          sending: sending.signal,
         },
-        partSize: this.#options.partSize ?? DEFAULT_PART_SIZE,
-        queueSize: this.#options.queueSize ?? DEFAULT_QUEUE_SIZE,
-        leavePartsOnError: false,
-      }).done();
-      // Settled here so an early failure is never unhandled; awaited below.
-      const failed = upload.then(
-        () => new Error('the upload finished before its body ended'),
-        (err: unknown) => err,
+        {
+          partSize: this.#options.partSize ?? DEFAULT_PART_SIZE,
+          queueSize: this.#options.queueSize ?? DEFAULT_QUEUE_SIZE,
+          ...(this.#options.partsPerSize === undefined
+            ? {}
+            : { partsPerSize: this.#options.partsPerSize }),
+        },
       );
+      writer = upload;
       const received = await receiveBody(body, {
         storage: this.name,
         key,
         signal,
-        sink: async (chunk) => {
-          for (const whole of coalesce.add(chunk)) {
-            if (source.write(whole)) continue;
-            // Wait for lib-storage to take more, unless the upload already failed.
-            const outcome = await Promise.race([
-              once(source, 'drain').then(() => undefined),
-              failed,
-            ]);
-            if (outcome !== undefined) throw outcome;
-          }
-        },
+        sink: (chunk) => upload.write(chunk),
         sinkError: (err) => fromS3Error(err, ctx),
       });
+      // Checked before the last part goes and the upload completes: a body that is not what
+      // the writer expected never becomes visible.
       checkExpected(this.name, key, received, options.expect);
       throwIfAborted(signal);
-      source.end(coalesce.rest());
-      await upload.catch((err: unknown) => {
-        throw fromS3Error(err, ctx);
-      });
+      await upload.complete();
       await this.#confirm(key, received.size, signal);
       return { key, ...received };
     } catch (err) {
       stopBody(body, err);
-      // Failing the source fails the upload, which then aborts its multipart upload; wait for
-      // that, so nothing of this put is left when it rejects.
-      source.destroy(err instanceof Error ? err : new Error(String(err)));
       sending.abort();
-      await upload?.catch(() => undefined);
+      await writer?.abort();
       throw fromS3Error(err, ctx);
     } finally {
       detachSending();
@@ -352,23 +285,4 @@ function isValidKey(key: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * The client as lib-storage sees it: part and object uploads carry `signal`, so aborting it
- * fails them at once; AbortMultipartUpload does not, so the parts are still cleaned up.
- */
-function abortingData(client: S3Client, signal: AbortSignal): S3Client {
-  return new Proxy(client, {
-    get(target, property, receiver) {
-      if (property !== 'send') return Reflect.get(target, property, receiver) as unknown;
-      return (command: unknown, options?: object) =>
-        (target.send as (c: unknown, o?: object) => Promise<unknown>)(
-          command,
-          command instanceof UploadPartCommand || command instanceof PutObjectCommand
-            ? { ...options, abortSignal: signal }
-            : options,
-        );
-    },
-  });
 }
