@@ -49,3 +49,11 @@ if ! mariadb -h 127.0.0.1 -u root -e 'SELECT 1' >/dev/null 2>&1; then
     || mariadb -u root -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD(''); CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;"
 fi
 mariadb -h 127.0.0.1 -u root -e 'CREATE DATABASE IF NOT EXISTS test'
+
+# The test extension with configuration tables (no contrib extension has any), into the share
+# directory of the server on 5432: root can write there; others need sudo.
+major=$(psql -h 127.0.0.1 -U postgres -d postgres -tAc 'SELECT current_setting($$server_version_num$$)::int / 10000')
+extdir=$("/usr/lib/postgresql/$major/bin/pg_config" --sharedir 2>/dev/null || echo "/usr/share/postgresql/$major")/extension
+for f in "$(dirname "$0")"/../test/fixtures/postgres-extension/*; do
+  cmp -s "$f" "$extdir/$(basename "$f")" || $sudo install -m 644 "$f" "$extdir/"
+done

@@ -18,12 +18,17 @@ import {
   dumpLargeObjects,
   LARGE_OBJECTS_TABLE,
 } from './postgres-large-objects.js';
+import {
+  configForeignKeys,
+  readConfigRelations,
+  type ConfigRelation,
+} from './postgres-extension-config.js';
 import { dependencyOrder } from './postgres-order.js';
 import { schemaViaPgDump } from './postgres-pgdump.js';
 import { buildSchema, type SchemaPlan } from './postgres-schema.js';
 import { selectTables, tableName } from './postgres-selection.js';
 import { copyOut, prepareSession } from './postgres-session.js';
-import { copyTarget } from './postgres-tables.js';
+import { copyOutSql, copyTarget, type CopyShape } from './postgres-tables.js';
 import { refuseUnsupported } from './postgres-unsupported.js';
 
 /** First line of every lifeboat PostgreSQL dump; `sniff` looks for it. */
@@ -46,7 +51,17 @@ interface DataTable extends TableInfo {
   readonly qname: string;
   readonly copy: string;
   readonly target: string;
+  /** A configuration table's condition (see CopyShape); null for a user table. */
+  readonly condition: string | null;
 }
+
+/** A table whose rows the dump copies: a user table, or an extension's configuration table. */
+type DumpedTable = CopyShape & {
+  readonly oid: string;
+  readonly schema: string;
+  readonly name: string;
+  readonly estimate: string;
+};
 
 /**
  * Opens a dump: one connection in a `REPEATABLE READ, READ ONLY` transaction whose snapshot is
@@ -77,11 +92,44 @@ export async function openPostgresDump(
     const viaPgDump = scope.options?.schemaVia === 'pg_dump';
     await refuseUnsupported(client, target.display, scope, viaPgDump);
     const all = await buildSchema(client, undefined, ownership);
-    const selected = selectTables(all.tables, scope, `"${target.display}"`);
-    const plan = selected === undefined ? all : await buildSchema(client, selected, ownership);
-    const data = plan.tables.filter(
-      (t) => t.relkind === 'r' && (selected === undefined || selected.has(t.oid)),
-    );
+    const config = await readConfigRelations(client);
+    const configTables = config.filter((c) => c.relkind === 'r');
+    // Configuration tables take part in --tables and --exclude-tables as pg_dump's -t and -T:
+    // named, their rows are dumped (never their definition: CREATE EXTENSION makes them).
+    const selectable = [
+      ...all.tables,
+      ...configTables.map((c) => ({ ...c, bound: null, parents: null })),
+    ];
+    const selected = selectTables(selectable, scope, `"${target.display}"`);
+    // Not into the schema's selection: it would bring their extension along, which pg_dump -t
+    // leaves out too.
+    const configOids = new Set(configTables.map((c) => c.oid));
+    const plan =
+      selected === undefined
+        ? all
+        : await buildSchema(
+            client,
+            new Set([...selected].filter((oid) => !configOids.has(oid))),
+            ownership,
+          );
+    const isSelected = (t: { oid: string }): boolean =>
+      selected === undefined || selected.has(t.oid);
+    const data: DumpedTable[] = [
+      ...plan.tables.filter((t) => t.relkind === 'r' && isSelected(t)),
+      // Their rows are data as pg_dump sees them: not in a --schema-only dump.
+      ...(scope.data ? configTables.filter(isSelected) : []),
+    ];
+    // A configuration sequence's value goes with a whole-database dump, as pg_dump's (with -t
+    // only when named, and --tables names tables).
+    const configSequences =
+      scope.tables === undefined ? config.filter((c) => c.relkind === 'S') : [];
+    const foreignKeys = [
+      ...plan.foreignKeys,
+      ...(await configForeignKeys(
+        client,
+        configTables.map((c) => c.oid),
+      )),
+    ];
     if (data.length > 0) {
       await client.query(
         `LOCK TABLE ${data.map((t) => `ONLY ${t.qname}`).join(', ')} IN ACCESS SHARE MODE`,
@@ -103,6 +151,8 @@ export async function openPostgresDump(
       });
     }
     return new PostgresDumpSession(client, scope, options.signal, plan, data, schema, {
+      foreignKeys,
+      configSequences,
       largeObjects,
       ownership,
       version: version.text,
@@ -131,7 +181,8 @@ export class PostgresDumpSession implements DumpSession {
   readonly #schema: { pre: string; post: string };
   readonly #facts: Record<string, unknown>;
   readonly #ownership: OwnershipOptions;
-  /** The user tables whose rows are dumped (`tables` may end with the large objects). */
+  readonly #configSequences: readonly ConfigRelation[];
+  /** The tables whose rows are dumped (`tables` may end with the large objects). */
   readonly #dataTables: readonly DataTable[];
   #closed = false;
 
@@ -140,9 +191,12 @@ export class PostgresDumpSession implements DumpSession {
     scope: DumpScope,
     signal: AbortSignal,
     plan: SchemaPlan,
-    data: SchemaPlan['tables'],
+    data: readonly DumpedTable[],
     schema: { pre: string; post: string },
     meta: {
+      /** Among all dumped tables, configuration tables' included. */
+      foreignKeys: readonly { rel: string; ref: string }[];
+      configSequences: readonly ConfigRelation[];
       version: string;
       facts: Record<string, unknown>;
       largeObjects: number;
@@ -156,20 +210,29 @@ export class PostgresDumpSession implements DumpSession {
     this.#schema = schema;
     this.#facts = meta.facts;
     this.#ownership = meta.ownership;
+    this.#configSequences = meta.configSequences;
     this.serverVersion = meta.version;
-    // Referenced tables first, so a data-only restore into a schema with foreign keys loads.
+    // Referenced tables first, so a data-only restore into a schema with foreign keys loads,
+    // and so configuration tables load (their foreign keys exist since CREATE EXTENSION).
+    // Otherwise configuration tables come after the user tables.
     const oids = new Set(data.map((t) => t.oid));
     const deps = new Map<string, Set<string>>();
-    for (const fk of plan.foreignKeys)
+    for (const fk of meta.foreignKeys)
       if (oids.has(fk.rel) && oids.has(fk.ref))
         deps.set(fk.rel, (deps.get(fk.rel) ?? new Set()).add(fk.ref));
-    const items = data.map((t) => ({ key: t.oid, priority: 0, name: t.qname, t }));
+    const items = data.map((t) => ({
+      key: t.oid,
+      priority: t.condition === undefined || t.condition === null ? 0 : 1,
+      name: t.qname,
+      t,
+    }));
     this.#dataTables = dependencyOrder(items, deps).ordered.map(({ t }) => ({
       name: tableName(t),
       qname: t.qname,
       estimatedRows: Math.max(0, Number(t.estimate)),
-      copy: `COPY ${copyTarget(t)} TO STDOUT`,
+      copy: copyOutSql(t),
       target: `COPY ${copyTarget(t)} FROM stdin;\n`,
+      condition: t.condition ?? null,
     }));
     this.tables =
       meta.largeObjects === 0
@@ -182,6 +245,7 @@ export class PostgresDumpSession implements DumpSession {
               estimatedRows: meta.largeObjects,
               copy: '',
               target: '',
+              condition: null,
             },
           ];
   }
@@ -196,8 +260,14 @@ export class PostgresDumpSession implements DumpSession {
   async writeHeader(out: DumpWriter): Promise<void> {
     let text = `${DUMP_MARK} v1 (lifeboat ${LIFEBOAT_VERSION}, postgresql ${this.serverVersion})\n\n${PREAMBLE}\n`;
     if (this.#scope.data && !this.#scope.schema && this.#dataTables.length > 0) {
-      // A data-only artifact replaces the rows of its tables in an existing schema.
-      text += `TRUNCATE TABLE ${this.#dataTables.map((t) => `ONLY ${t.qname}`).join(', ')};\n\n`;
+      // A data-only artifact replaces the rows of its tables in an existing schema; of a
+      // configuration table, only those its condition selects (the rest are the extension's),
+      // referencing tables first.
+      const user = this.#dataTables.filter((t) => t.condition === null);
+      const config = this.#dataTables.filter((t) => t.condition !== null).reverse();
+      if (user.length > 0)
+        text += `TRUNCATE TABLE ${user.map((t) => `ONLY ${t.qname}`).join(', ')};\n\n`;
+      for (const t of config) text += `DELETE FROM ONLY ${t.qname} ${t.condition};\n\n`;
     }
     await out.write(text);
   }
@@ -244,7 +314,7 @@ export class PostgresDumpSession implements DumpSession {
   async writePostData(out: DumpWriter): Promise<void> {
     const parts: string[] = [];
     if (this.#scope.data) {
-      for (const s of this.#plan.sequences) {
+      for (const s of [...this.#plan.sequences, ...this.#configSequences]) {
         // Sequences are not transactional: this is their value now, as pg_dump also reads it.
         const [row] = await rowsOf<{ last_value: string; is_called: boolean | string }>(
           this.#client,

@@ -16,7 +16,8 @@ import {
   LARGE_OBJECTS_TABLE,
   measureLargeObjects,
 } from './postgres-large-objects.js';
-import { copyTarget } from './postgres-tables.js';
+import { configCondition } from './postgres-extension-config.js';
+import { COLUMNS_JSON, copyOutSql } from './postgres-tables.js';
 import { USER_NS, notExtMember } from './postgres-unsupported.js';
 
 /** A table that holds rows (partitioned parents hold none; their partitions do). */
@@ -25,18 +26,23 @@ export interface DataTableRow {
   name: string;
   qname: string;
   columns: { name: string; generated: string }[];
+  /** A configuration table's condition (`CopyShape.condition`); null for a user table. */
+  condition: string | null;
 }
 
-/** User tables with rows of their own, in name order. */
+/**
+ * User tables with rows of their own, and extensions' configuration tables (measured as they
+ * are dumped: the rows their condition selects), in name order.
+ */
 export function readDataTables(client: PgClient): Promise<DataTableRow[]> {
   return rowsOf(
     client,
     `SELECT n.nspname AS schema, c.relname AS name, format('%I.%I', n.nspname, c.relname) AS qname,
-       COALESCE((SELECT json_agg(json_build_object('name', quote_ident(a.attname), 'generated', a.attgenerated)
-         ORDER BY a.attnum) FROM pg_attribute a
-         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns
+       ${COLUMNS_JSON('c')} AS columns, cfg.condition
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind = 'r' AND ${USER_NS} AND ${notExtMember('pg_class', 'c')}
+       CROSS JOIN LATERAL (SELECT ${configCondition('c')} AS condition) cfg
+     WHERE c.relkind = 'r'
+       AND (cfg.condition IS NOT NULL OR (${USER_NS} AND ${notExtMember('pg_class', 'c')}))
      ORDER BY n.nspname, c.relname`,
   );
 }
@@ -75,7 +81,7 @@ export async function summariesOn(
     meter.start(tableName(t));
     const checksum = await copyOut(
       client,
-      `COPY ${copyTarget(t)} TO STDOUT`,
+      copyOutSql(t),
       undefined,
       signal,
       (rows) => meter.rowsSoFar(rows),
@@ -105,7 +111,7 @@ export async function describePostgres(
       for (const t of await readDataTables(client)) {
         const [row] = await rowsOf<{ n: string }>(
           client,
-          `SELECT count(*) AS n FROM ONLY ${t.qname}`,
+          `SELECT count(*) AS n FROM ONLY ${t.qname} ${t.condition ?? ''}`,
         );
         tables.push({ name: tableName(t), rows: Number(row?.n ?? 0) });
       }

@@ -2,6 +2,7 @@ import type { PgClient } from './postgres-connect.js';
 import { rowsOf } from './postgres-connect.js';
 import { relDisplay, type RelName } from './postgres-names.js';
 import { USER_NS, notExtMember } from './postgres-unsupported.js';
+import { configCondition } from './postgres-extension-config.js';
 import { USER_CASTS } from './postgres-casts.js';
 import { USER_LANGUAGES } from './postgres-languages.js';
 import { messageOf } from '../../errors/index.js';
@@ -88,16 +89,24 @@ export async function dropTables(
   tables: readonly RelName[],
 ): Promise<SavedStatement[]> {
   const names = tables.map((t) => `${t.schema}.${t.name}`);
-  const existing = await rowsOf<{ oid: string; qname: string }>(
+  const found = await rowsOf<{ oid: string; qname: string; condition: string | null }>(
     client,
-    `SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS qname FROM pg_class c
-     JOIN pg_namespace n ON n.oid = c.relnamespace
+    `SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS qname, ${configCondition('c')} AS condition
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r', 'p') AND n.nspname || '.' || c.relname = ANY($1)`,
     [names],
   );
-  const oids = existing.map((e) => e.oid);
-  const fks = await dropForeignKeysTo(client, oids);
-  const dependents = await dropDependents(client, oids);
+  const existing = found.filter((e) => e.condition === null);
+  const config = found.filter((e) => e.condition !== null);
+  const fks = await dropForeignKeysTo(
+    client,
+    found.map((e) => e.oid),
+  );
+  await emptyConfigTables(client, config);
+  const dependents = await dropDependents(
+    client,
+    existing.map((e) => e.oid),
+  );
   for (const e of existing) {
     try {
       await client.query(`DROP TABLE IF EXISTS ${e.qname}`);
@@ -122,17 +131,34 @@ export async function truncateTables(
   const quoted = tables.map(
     (t) => `"${t.schema.replaceAll('"', '""')}"."${t.name.replaceAll('"', '""')}"`,
   );
-  const oids = await rowsOf<{ oid: string }>(
+  const found = await rowsOf<{ oid: string; qname: string; condition: string | null }>(
     client,
-    `SELECT to_regclass(q)::oid AS oid FROM unnest($1::text[]) q WHERE to_regclass(q) IS NOT NULL`,
+    `SELECT c.oid, q AS qname, ${configCondition('c')} AS condition
+     FROM unnest($1::text[]) q JOIN pg_class c ON c.oid = to_regclass(q)`,
     [quoted],
   );
   const fks = await dropForeignKeysTo(
     client,
-    oids.map((o) => o.oid),
+    found.map((o) => o.oid),
   );
-  await client.query(`TRUNCATE TABLE ${quoted.map((q) => `ONLY ${q}`).join(', ')}`);
+  const config = found.filter((e) => e.condition !== null);
+  const user = quoted.filter((q) => !config.some((c) => c.qname === q));
+  if (user.length > 0)
+    await client.query(`TRUNCATE TABLE ${user.map((q) => `ONLY ${q}`).join(', ')}`);
+  await emptyConfigTables(client, config);
   return fks;
+}
+
+/**
+ * An extension's configuration table is never dropped or truncated (CREATE EXTENSION made it,
+ * with rows of the extension's own): only the rows its condition selects, those a dump holds,
+ * are deleted before the dump's rows come in.
+ */
+async function emptyConfigTables(
+  client: PgClient,
+  tables: readonly { qname: string; condition: string | null }[],
+): Promise<void> {
+  for (const t of tables) await client.query(`DELETE FROM ONLY ${t.qname} ${t.condition ?? ''}`);
 }
 
 /** Drops the foreign keys of other tables that point at `oids`; returns how to add them back. */

@@ -78,6 +78,7 @@ export class EarlyMeasure {
   readonly #options: RestoreOptions;
   readonly #closed = new Set<string>();
   readonly #kinds = new Map<string, string>();
+  readonly #extension = new Set<string>();
   readonly #results = new Map<string, TableSummary>();
   #open: RelName | undefined;
   /** The open table's rows as sent, while all of them came in COPY blocks whose counts agree. */
@@ -118,8 +119,10 @@ export class EarlyMeasure {
         return this.invalidate();
       this.#close();
       this.#open = rel;
+      // An extension's table held rows before the dump's (CREATE EXTENSION wrote them): the
+      // rows sent are not all it holds, so it is read back.
       this.#lines =
-        this.#options.readBack === true || !/^COPY\b/i.test(text)
+        this.#options.readBack === true || !/^COPY\b/i.test(text) || this.#extension.has(k)
           ? undefined
           : new CopyLines(checksumAlgorithm(this.#options.checksumAlgorithm));
       return;
@@ -200,12 +203,16 @@ export class EarlyMeasure {
     let kind = this.#kinds.get(k);
     if (kind === undefined) {
       const { rows } = await main.query(
-        `SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        `SELECT c.relkind, EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+           AND d.objid = c.oid AND d.deptype = 'e') AS member
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = $1 AND c.relname = $2`,
         [rel.schema, rel.name],
       );
-      kind = String((rows[0] as { relkind?: string } | undefined)?.relkind ?? '');
+      const row = rows[0] as { relkind?: string; member?: boolean } | undefined;
+      kind = String(row?.relkind ?? '');
       this.#kinds.set(k, kind);
+      if (row?.member === true) this.#extension.add(k);
     }
     return kind;
   }

@@ -153,6 +153,7 @@ export async function buildSchema(
   const kept = ordered.filter((i) => keep(i.key));
   const keptTables = kept.flatMap((i) => (i.table === undefined ? [] : [i.table]));
   const tableOids = new Set(keptTables.map((t) => t.oid));
+  const userTable = new Set(tables.map((t) => t.oid));
   const keptSeqs = sequences.filter((s) => keep(key(PG_CLASS, s.oid)));
   const viewsByKey = new Map(views.map((v) => [key(PG_CLASS, v.oid), v]));
   const preData = [
@@ -168,7 +169,12 @@ export async function buildSchema(
         (p) =>
           tableOids.has(p.rel) || (wanted === undefined && viewsByKey.has(key(PG_CLASS, p.rel))),
       )
-      .filter((p) => p.ref === null || tableOids.has(p.ref))
+      // A foreign key to an extension's table (one CREATE EXTENSION makes) goes with a
+      // whole-database dump, which creates the extension.
+      .filter(
+        (p) =>
+          p.ref === null || tableOids.has(p.ref) || (wanted === undefined && !userTable.has(p.ref)),
+      )
       .flatMap((p) => [
         p.sql,
         ...(p.owner === null || o.noOwner ? [] : [p.owner]),

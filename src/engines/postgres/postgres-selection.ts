@@ -32,7 +32,7 @@ export function assertTablesExist(
  * partitions (they hold its rows); excluding one excludes its partitions too.
  */
 export function selectTables(
-  tables: readonly TableRow[],
+  tables: readonly Pick<TableRow, 'oid' | 'schema' | 'name' | 'qname' | 'bound' | 'parents'>[],
   scope: DumpScope,
   where: string,
 ): Set<string> | undefined {

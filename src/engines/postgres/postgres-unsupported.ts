@@ -2,6 +2,7 @@ import type { DumpScope } from '../engine.js';
 import { LifeboatError } from '../../errors/index.js';
 import type { PgClient } from './postgres-connect.js';
 import { rowsOf } from './postgres-connect.js';
+import { CONFIG_ENTRIES } from './postgres-extension-config.js';
 
 /** Schemas that hold no user objects. */
 export const USER_NS = `n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -35,8 +36,15 @@ const CHECKS: readonly (readonly [string, string])[] = [
             OR (c.relam <> 0 AND c.relam <> (SELECT oid FROM pg_am WHERE amname = 'heap')))`,
   ],
   [
-    'extension with configuration tables',
-    `SELECT extname AS name FROM pg_extension WHERE extconfig IS NOT NULL`,
+    // Tables' rows and sequences' values are dumped (see postgres-extension-config.ts); views
+    // and foreign tables hold no rows here, and pg_dump skips them too. Partitioned tables and
+    // materialized views are refused: pg_dump would silently dump none of a partitioned
+    // table's rows, and lifeboat does not refresh an extension's materialized view.
+    'extension configuration table that is partitioned or a materialized view',
+    `SELECT format('%s of extension %I', c.oid::regclass, e.extname) AS name FROM ${CONFIG_ENTRIES}
+       WHERE c.relkind NOT IN ('r', 'S', 'v', 'f')
+     UNION ALL SELECT format('extension %I (extconfig and extcondition differ in length)', extname)
+       FROM pg_extension WHERE cardinality(extconfig) IS DISTINCT FROM cardinality(extcondition)`,
   ],
   [
     'base type',
