@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { postgresEngine } from '../../src/engines/postgres/postgres-engine.js';
 import {
@@ -9,6 +11,7 @@ import {
   scratchDatabases,
   uniqueDbName,
 } from '../support/postgres-db.js';
+import { lifeboat, tempDir } from '../support/cli.js';
 import { byName, chunked, dumpToString, FULL } from '../support/sqlite-dump-helpers.js';
 
 /**
@@ -240,5 +243,32 @@ describe('postgres: extensions with configuration tables', () => {
     });
     expectSameAsPgDump(target, db);
     expect(byName(result.tables)).toEqual(byName(dumped.tables));
+  });
+
+  test('lifeboat CLI: backup --verify=deep, the manifest, and restore over an existing database agree', async () => {
+    const db = await source();
+    const dir = tempDir();
+    const backup = await lifeboat(['backup', pgUrl(db), '--verify=deep', '--json'], { cwd: dir });
+    expect(backup.stderr).not.toContain('error:');
+    expect(backup.code).toBe(0);
+    const out = JSON.parse(backup.stdout) as { artifact: string; verification: { ok: boolean } };
+    expect(out.verification.ok).toBe(true);
+    const manifest = JSON.parse(
+      readFileSync(join(dir, 'backups', `${out.artifact}.manifest.json`), 'utf8'),
+    ) as { tables: { name: string; rows: number }[] };
+    expect(manifest.tables.find((t) => t.name === 'cfg.settings')?.rows).toBe(2);
+    const target = await dbs.fresh();
+    psql(
+      target,
+      `CREATE SCHEMA cfg; CREATE EXTENSION lifeboat_config_test SCHEMA cfg;
+      INSERT INTO cfg.settings VALUES (10, 'stale', 'z', false);`,
+    );
+    const restore = await lifeboat(
+      ['restore', out.artifact, '--to', pgUrl(target), '--force', '--no-safety-backup'],
+      { cwd: dir },
+    );
+    expect(restore.stderr).not.toContain('error:');
+    expect(restore.code).toBe(0);
+    expectSameAsPgDump(target, db);
   });
 });
