@@ -7,6 +7,13 @@ import { summariesOn } from './postgres-inspect.js';
 import { relKey, type RelName } from './postgres-names.js';
 import { tableName } from './postgres-selection.js';
 
+/**
+ * A `COPY … FROM stdin` in COPY's text format, as dump tools write it: its lines are the rows'
+ * text. With options of its own (CSV, another delimiter) they are not, and the table is read
+ * back.
+ */
+const PLAIN_COPY = /^COPY\b[\s\S]*\sFROM\s+stdin\s*;?\s*$/i;
+
 /** Statements that can make a write to one table write another. */
 const INDIRECT_WRITERS =
   /^CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:CONSTRAINT\s+)?TRIGGER|RULE|EVENT\s+TRIGGER)\b/i;
@@ -122,7 +129,7 @@ export class EarlyMeasure {
       // An extension's table held rows before the dump's (CREATE EXTENSION wrote them): the
       // rows sent are not all it holds, so it is read back.
       this.#lines =
-        this.#options.readBack === true || !/^COPY\b/i.test(text) || this.#extension.has(k)
+        this.#options.readBack === true || !PLAIN_COPY.test(text) || this.#extension.has(k)
           ? undefined
           : new CopyLines(checksumAlgorithm(this.#options.checksumAlgorithm));
       return;
