@@ -4,15 +4,9 @@ import { checksumAlgorithm } from './postgres-checksum.js';
 import type { PgClient } from './postgres-connect.js';
 import { CopyLines } from './postgres-copy-lines.js';
 import { summariesOn } from './postgres-inspect.js';
+import { PLAIN_COPY_FROM_STDIN } from './postgres-splitter.js';
 import { relKey, type RelName } from './postgres-names.js';
 import { tableName } from './postgres-selection.js';
-
-/**
- * A `COPY … FROM stdin` in COPY's text format, as dump tools write it: its lines are the rows'
- * text. With options of its own (CSV, another delimiter) they are not, and the table is read
- * back.
- */
-const PLAIN_COPY = /^COPY\b[\s\S]*\sFROM\s+stdin\s*;?\s*$/i;
 
 /** Statements that can make a write to one table write another. */
 const INDIRECT_WRITERS =
@@ -129,7 +123,9 @@ export class EarlyMeasure {
       // An extension's table held rows before the dump's (CREATE EXTENSION wrote them): the
       // rows sent are not all it holds, so it is read back.
       this.#lines =
-        this.#options.readBack === true || !PLAIN_COPY.test(text) || this.#extension.has(k)
+        this.#options.readBack === true ||
+        !PLAIN_COPY_FROM_STDIN.test(text) ||
+        this.#extension.has(k)
           ? undefined
           : new CopyLines(checksumAlgorithm(this.#options.checksumAlgorithm));
       return;

@@ -10,18 +10,13 @@ import { HINT, aborted, copyFailure, failure, truncated } from './postgres-resto
 import { checksumAlgorithm } from './postgres-checksum.js';
 import { readDataTables, summariesOn } from './postgres-inspect.js';
 import { tableName } from './postgres-selection.js';
-import {
-  QNAME,
-  relDisplay,
-  relKey,
-  subjectOf,
-  userRelName,
-  type RelName,
-} from './postgres-names.js';
+import { relDisplay, relKey, subjectOf, type RelName } from './postgres-names.js';
 import { defaultAclStatements, resetDefaultAclStatements } from './postgres-default-acl.js';
 import { LARGE_OBJECTS_TABLE } from './postgres-large-objects.js';
 import { dropAll, dropTables, truncateTables } from './postgres-restore-drop.js';
 import { recreate, type SavedStatement } from './postgres-restore-dependents.js';
+import { freezableTable } from './postgres-restore-freeze.js';
+import { SelectiveRestore } from './postgres-restore-selective.js';
 import { quoteDb, dropDatabase } from './postgres-scratch.js';
 import { prepareSession } from './postgres-session.js';
 import { PgSplitter, type SplitEvent } from './postgres-splitter.js';
@@ -116,21 +111,15 @@ async function openTarget(
 /** Large objects, as {@link LARGE_OBJECTS_TABLE} names them. */
 const LARGE_OBJECTS_REL: RelName = { schema: 'pg_catalog', name: 'pg_largeobject' };
 
-/** The table of a `COPY name [(columns)] FROM stdin`. */
-const COPY_TARGET = new RegExp(String.raw`^COPY\s+(${QNAME})\s*(?:\(|FROM\b)`, 'i');
-
 /** One restore's state: mode, selection, the COPY in progress, what was touched. */
 class RestoreRun {
   statements = 0;
   readonly #client: PgClient;
   readonly #target: ConnectionTarget;
   readonly #options: RestoreOptions;
-  readonly #requested: Map<string, RelName> | undefined;
+  readonly #selective: SelectiveRestore | undefined;
   readonly #artifact = new Map<string, RelName>();
   readonly #touched = new Map<string, RelName>();
-  readonly #seqOwner = new Map<string, string>(); // sequence key -> table key
-  readonly #pendingSeq = new Map<string, string[]>(); // statements held until OWNED BY says whose
-  readonly #statistics = new Set<string>(); // statistics objects of requested tables
   #saved: SavedStatement[] = []; // what depends on replaced or emptied tables, put back at the end
   #mode: 'replace' | 'data' | undefined;
   #copy: {
@@ -165,10 +154,8 @@ class RestoreRun {
     this.#freeze = early !== undefined;
     this.#target = target;
     this.#options = options;
-    this.#requested =
-      options.tables === undefined
-        ? undefined
-        : new Map(options.tables.map((t) => [relKey(userRelName(t)), userRelName(t)]));
+    this.#selective =
+      options.tables === undefined ? undefined : new SelectiveRestore(options.tables);
   }
 
   async execute(sql: AsyncIterable<Buffer>): Promise<void> {
@@ -184,7 +171,9 @@ class RestoreRun {
     if (this.#dumpTransaction) throw truncated('it ends inside a transaction it began');
     if (rest !== null) throw truncated('it ends in the middle of a statement');
     if (this.#mode === undefined) await this.#decide('replace');
-    const missing = [...(this.#requested?.entries() ?? [])].find(([k]) => !this.#artifact.has(k));
+    const missing = [...(this.#selective?.requested.entries() ?? [])].find(
+      ([k]) => !this.#artifact.has(k),
+    );
     if (missing !== undefined) {
       const available = [...this.#artifact.values()].map(relDisplay);
       throw new LifeboatError(
@@ -314,27 +303,23 @@ class RestoreRun {
       await this.#decide(data ? 'data' : 'replace');
     }
     // Large objects are restored and measured as a whole (not with --tables, as pg_dump's).
-    if (this.#requested === undefined && /^SELECT\s+pg_catalog\.lo_create\s*\(/i.test(text))
+    if (this.#selective === undefined && /^SELECT\s+pg_catalog\.lo_create\s*\(/i.test(text))
       this.#touched.set(relKey(LARGE_OBJECTS_REL), LARGE_OBJECTS_REL);
-    if (
-      subject.kind === 'table' &&
-      this.#requested !== undefined &&
-      (this.#pendingSeq.has(relKey(subject.rel)) || this.#seqOwner.has(relKey(subject.rel)))
-    ) {
-      // pg_dump writes a sequence's owner as `ALTER TABLE <sequence> OWNER TO`: it goes with
-      // the sequence (held until OWNED BY says whose), or OWNED BY fails on differing owners.
+    const selective = this.#selective;
+    const held = (sql: string): Promise<void> => this.#exec(sql, line);
+    if (subject.kind === 'table' && selective?.isSequence(subject.rel) === true) {
       const seq = { kind: 'sequence', rel: subject.rel } as const;
-      if (!(await this.#selectiveOther(seq, text, line))) return;
+      if (!(await selective.admits(seq, text, this.#client, held))) return;
     } else if (subject.kind === 'table') {
       const k = relKey(subject.rel);
       if (subject.creates || subject.data) this.#artifact.set(k, subject.rel);
-      if (this.#requested !== undefined && !this.#requested.has(k)) return;
+      if (selective !== undefined && !selective.requested.has(k)) return;
       if (subject.creates || subject.data) this.#touched.set(k, subject.rel);
       if (subject.data) this.#table = relDisplay(subject.rel);
-    } else if (this.#requested !== undefined) {
-      if (!(await this.#selectiveOther(subject, text, line))) return;
+    } else if (selective !== undefined) {
+      if (!(await selective.admits(subject, text, this.#client, held))) return;
     }
-    if (this.#mode === 'data' && this.#requested !== undefined && /^TRUNCATE\b/i.test(text)) return;
+    if (this.#mode === 'data' && selective !== undefined && /^TRUNCATE\b/i.test(text)) return;
     if (this.#early !== undefined) {
       // Rows written inside a transaction of the dump are not visible to the measuring
       // connection when the dump moves on: measure everything after the load instead.
@@ -346,55 +331,10 @@ class RestoreRun {
     await this.#exec(text, line);
   }
 
-  /** Whether a statement not about a table runs in a selective restore (sequences, indexes). */
-  async #selectiveOther(
-    subject: ReturnType<typeof subjectOf>,
-    text: string,
-    line: number,
-  ): Promise<boolean> {
-    if (subject.kind === 'session') return true;
-    if (subject.kind === 'statistics') {
-      // CREATE STATISTICS names its table; ALTER and COMMENT only the statistics object.
-      const k = relKey(subject.name);
-      if (subject.rel === undefined) return this.#statistics.has(k);
-      if (!this.#requested?.has(relKey(subject.rel))) return false;
-      this.#statistics.add(k);
-      return true;
-    }
-    if (subject.kind === 'index') {
-      const { rows } = await this.#client.query(
-        `SELECT format('%s', i.indrelid::regclass) AS t FROM pg_index i WHERE i.indexrelid = to_regclass($1)`,
-        [`${subject.rel.schema}.${subject.rel.name}`],
-      );
-      return rows.length > 0 && this.#isRequestedRegclass(String((rows[0] as { t: string }).t));
-    }
-    if (subject.kind !== 'sequence') return false;
-    const k = relKey(subject.rel);
-    if (subject.ownedBy !== undefined) {
-      const owner = relKey(subject.ownedBy);
-      if (!this.#requested?.has(owner)) return false;
-      this.#seqOwner.set(k, owner);
-      for (const held of this.#pendingSeq.get(k) ?? []) await this.#exec(held, line);
-      this.#pendingSeq.delete(k);
-      return true;
-    }
-    if (this.#seqOwner.has(k)) return true;
-    this.#pendingSeq.set(k, [...(this.#pendingSeq.get(k) ?? []), text]);
-    return false;
-  }
-
-  #isRequestedRegclass(qname: string): boolean {
-    return [...(this.#requested?.values() ?? [])].some(
-      (r) =>
-        qname === `${r.schema}.${r.name}` ||
-        qname === `"${r.schema}"."${r.name}"` ||
-        (r.schema === 'public' && qname === r.name),
-    );
-  }
-
   async #decide(mode: 'replace' | 'data'): Promise<void> {
     this.#mode = mode;
-    const requested = this.#requested === undefined ? undefined : [...this.#requested.values()];
+    const requested =
+      this.#selective === undefined ? undefined : [...this.#selective.requested.values()];
     try {
       if (mode === 'data') {
         if (requested !== undefined) this.#saved = await truncateTables(this.#client, requested);
@@ -441,34 +381,16 @@ class RestoreRun {
   }
 
   /**
-   * Whether the rows of this COPY can be loaded frozen (`COPY … WITH (FREEZE)`), and if so opens
-   * its transaction and empties the table there, as FREEZE requires. Frozen rows need no hint
-   * bits: the measuring pass and the index builds after the data would otherwise set them on
-   * every page, writing the whole table a second time (a ~15% slower load of the benchmark
-   * dataset). Only in a database this restore loads in autocommit and nobody else sees, for a
-   * plain table (not partitioned, not foreign) that is still empty, has no trigger (TRUNCATE
-   * would fire one) and no foreign key pointing at it (TRUNCATE would refuse), and for a plain
-   * `COPY … FROM stdin` without options of its own.
+   * Whether the rows of this COPY load frozen ({@link freezableTable}): only in the autocommit
+   * load of a database nobody else sees, outside a transaction of the dump's own. If so, opens
+   * the COPY's transaction and empties the table there, as FREEZE requires.
    */
   async #freezable(text: string, line: number): Promise<boolean> {
-    if (!this.#freeze || this.#dumpTransaction || !/\sFROM\s+stdin\s*;?\s*$/i.test(text))
-      return false;
-    // The name as the dump wrote it: resolved by the same search_path as the COPY itself.
-    const name = COPY_TARGET.exec(text)?.[1];
+    if (!this.#freeze || this.#dumpTransaction) return false;
+    const name = await freezableTable(this.#client, text).catch((err: unknown) => {
+      throw failure(`at statement ${this.statements}`, err, line, text);
+    });
     if (name === undefined) return false;
-    const { rows } = await this.#client
-      .query<{ ok: boolean }>(
-        `SELECT c.relkind = 'r'
-           AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid)
-           AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k WHERE k.confrelid = c.oid)
-           AND NOT EXISTS (SELECT FROM ONLY ${name}) AS ok
-         FROM pg_catalog.pg_class c WHERE c.oid = $1::regclass`,
-        [name],
-      )
-      .catch((err: unknown) => {
-        throw failure(`at statement ${this.statements}`, err, line, text);
-      });
-    if (rows[0]?.ok !== true) return false;
     await this.#run('BEGIN', line, this.statements);
     await this.#run(`TRUNCATE ONLY ${name}`, line, this.statements);
     return true;

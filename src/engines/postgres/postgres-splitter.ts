@@ -23,6 +23,8 @@ const isSpace = (b: number): boolean => b === 32 || b === 9 || b === 10 || b ===
 
 /** A COPY statement whose rows follow in the dump. */
 export const COPY_FROM_STDIN = /^COPY\b[\s\S]*\bFROM\s+stdin\b/i;
+/** A `COPY … FROM stdin` without options of its own: its rows are in COPY's text format. */
+export const PLAIN_COPY_FROM_STDIN = /^COPY\b[\s\S]*\sFROM\s+stdin\s*;?\s*$/i;
 
 /**
  * Splits a PostgreSQL SQL script as psql reads it, incrementally over byte chunks: statements
