@@ -256,7 +256,7 @@ describe('bad input', () => {
         },
       );
     });
-    expect(res.code).toBe(6);
+    expect(res.code, res.stderr).toBe(6);
     expect(res.stderr).toMatch(/^error: permission denied while writing ".*backups/m);
     expect(readdirSync(join(dir, 'backups'))).toEqual([]);
   });

@@ -173,6 +173,10 @@ async function backUp(
     await session?.close();
   }
   const outcomes = await stored;
+  // No destination took the artifact: that is the job's error. The pipeline was stopped when
+  // the last one failed, possibly before its end, so its hashes may not exist.
+  const failures = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
+  if (failures.length === outcomes.length && failures[0] !== undefined) throw failures[0];
   const manifest = buildManifest(plan, {
     artifact: name,
     serverVersion: session.serverVersion,
