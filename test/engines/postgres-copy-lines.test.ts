@@ -16,7 +16,7 @@ describe('CopyLines', () => {
     for (let cut = 1; cut <= block.length; cut++) {
       const lines = new CopyLines('lifeboat-postgres-v2');
       for (let at = 0; at < block.length; at += cut) lines.push(block.subarray(at, at + cut));
-      lines.endBlock();
+      expect(lines.endBlock()).toBe(rows.length);
       expect(lines.rows).toBe(rows.length);
       expect(`${lines.checksum}`).toBe(expected(rows));
     }
@@ -33,8 +33,11 @@ describe('CopyLines', () => {
       ),
     );
     lines.push(Buffer.from(rows[4] as string));
-    lines.endBlock();
-    expect(`${lines.checksum}`).toBe(expected([...rows.slice(0, 3), rows[4] as string]));
+    expect(lines.endBlock()).toBe(4);
+    // A second block counts only its own lines.
+    lines.push(Buffer.from('9\tz\n'));
+    expect(lines.endBlock()).toBe(1);
+    expect(`${lines.checksum}`).toBe(expected([...rows.slice(0, 3), rows[4] as string, '9\tz']));
   });
 
   it('computes the older algorithm an artifact names', () => {

@@ -13,6 +13,8 @@ const CR = 13;
 export class CopyLines {
   readonly checksum: CopyChecksum;
   #carry: Buffer | null = null;
+  /** Lines hashed before the current COPY block began. */
+  #blockStart = 0;
 
   constructor(algorithm: ChecksumAlgorithm) {
     this.checksum = new CopyChecksum(algorithm);
@@ -44,12 +46,19 @@ export class CopyLines {
     if (start < data.length) this.#carry = Buffer.from(data.subarray(start));
   }
 
-  /** Ends a COPY block: a last line without its newline still counts, as COPY reads it. */
-  endBlock(): void {
-    if (this.#carry === null) return;
-    const line = this.#carry;
-    this.#carry = null;
-    this.#add(line, 0, line.length);
+  /**
+   * Ends a COPY block (a last line without its newline still counts, as COPY reads it);
+   * returns the lines of that block.
+   */
+  endBlock(): number {
+    if (this.#carry !== null) {
+      const line = this.#carry;
+      this.#carry = null;
+      this.#add(line, 0, line.length);
+    }
+    const lines = this.rows - this.#blockStart;
+    this.#blockStart = this.rows;
+    return lines;
   }
 
   #add(data: Buffer, start: number, end: number): void {

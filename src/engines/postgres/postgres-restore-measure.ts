@@ -147,12 +147,10 @@ export class EarlyMeasure {
     return this.#void ? undefined : this.#lines;
   }
 
-  /** A COPY block ended; `serverRows` is the count of its CommandComplete. */
-  copied(lines: CopyLines | undefined, before: number, serverRows: number): void {
-    lines?.endBlock();
+  /** The COPY block the load streamed ended; `serverRows` is its CommandComplete count. */
+  copied(serverRows: number): void {
     // The server read other rows than the lines sent (it never should): read the table back.
-    if (lines !== undefined && lines.rows - before !== serverRows && this.#lines === lines)
-      this.#lines = undefined;
+    if (this.#lines !== undefined && this.#lines.endBlock() !== serverRows) this.#lines = undefined;
   }
 
   /** Forgets what was measured early; {@link finish} then measures nothing. */

@@ -5,7 +5,7 @@ import { LifeboatError, isLifeboatError, messageOf } from '../../errors/index.js
 import { connect, type PgClient } from './postgres-connect.js';
 import type { CopyLines } from './postgres-copy-lines.js';
 import { EarlyMeasure, shiftMeasure } from './postgres-restore-measure.js';
-import { fromPgError, lower, pgFields } from './postgres-errors.js';
+import { lower, pgFields } from './postgres-errors.js';
 import { HINT, aborted, copyFailure, failure, truncated } from './postgres-restore-errors.js';
 import { checksumAlgorithm } from './postgres-checksum.js';
 import { readDataTables, summariesOn } from './postgres-inspect.js';
@@ -17,10 +17,9 @@ import { dropAll, dropTables, truncateTables } from './postgres-restore-drop.js'
 import { recreate, type SavedStatement } from './postgres-restore-dependents.js';
 import { freezableTable } from './postgres-restore-freeze.js';
 import { SelectiveRestore } from './postgres-restore-selective.js';
-import { quoteDb, dropDatabase } from './postgres-scratch.js';
+import { dropDatabase, openTarget } from './postgres-scratch.js';
 import { prepareSession } from './postgres-session.js';
 import { PgSplitter, type SplitEvent } from './postgres-splitter.js';
-import { connectMaintenance } from './postgres-connect.js';
 
 /**
  * Restores a plain SQL dump (lifeboat's, or `pg_dump -Fp`'s with or without `--inserts` and
@@ -84,30 +83,6 @@ export async function restorePostgres(
   }
 }
 
-/** Connects, creating the database (outside any transaction: PostgreSQL requires it) if missing. */
-async function openTarget(
-  target: ConnectionTarget,
-  signal: AbortSignal,
-): Promise<{ client: PgClient; created: boolean }> {
-  try {
-    return { client: await connect(target, 'restoring', signal), created: false };
-  } catch (err) {
-    if (!isLifeboatError(err, 'DB_NOT_FOUND')) throw err;
-  }
-  const admin = await connectMaintenance(target, 'creating the database for', signal);
-  try {
-    // template0, as pg_dump's documentation asks: template1 may hold objects the dump also creates.
-    await admin.query(
-      `CREATE DATABASE ${quoteDb(target.database)} TEMPLATE template0 ENCODING 'UTF8'`,
-    );
-  } catch (err) {
-    throw fromPgError(err, 'creating the database for', target.display, target.database);
-  } finally {
-    await admin.end().catch(() => undefined);
-  }
-  return { client: await connect(target, 'restoring', signal), created: true };
-}
-
 /** Large objects, as {@link LARGE_OBJECTS_TABLE} names them. */
 const LARGE_OBJECTS_REL: RelName = { schema: 'pg_catalog', name: 'pg_largeobject' };
 
@@ -130,9 +105,8 @@ class RestoreRun {
     statement: number;
     /** Loaded `WITH (FREEZE)` in a transaction of its own, committed at the end of the rows. */
     frozen: boolean;
-    /** Where its rows are hashed as they are sent, and the lines hashed before it began. */
+    /** Where its rows are hashed as they are sent (see {@link EarlyMeasure.copyLines}). */
     lines: CopyLines | undefined;
-    linesBefore: number;
   } | null = null;
   #bytes = 0;
   #table: string | undefined;
@@ -233,7 +207,7 @@ class RestoreRun {
           this.#copy = null;
           copy.stream.end();
           await copy.done;
-          this.#early?.copied(copy.lines, copy.linesBefore, copy.stream.rowCount);
+          this.#early?.copied(copy.stream.rowCount);
           if (copy.frozen) await this.#run('COMMIT', copy.line, copy.statement);
         }
         return;
@@ -373,7 +347,6 @@ class RestoreRun {
         statement,
         frozen,
         lines,
-        linesBefore: lines?.rows ?? 0,
       };
       return;
     }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ConnectionTarget, EngineCallOptions, ScratchDatabase } from '../engine.js';
-import { systemCode } from '../../errors/index.js';
-import { connectMaintenance, rowsOf, type PgClient } from './postgres-connect.js';
+import { isLifeboatError, systemCode } from '../../errors/index.js';
+import { connect, connectMaintenance, rowsOf, type PgClient } from './postgres-connect.js';
 import { fromPgError } from './postgres-errors.js';
 import { withDatabase } from './postgres-url.js';
 
@@ -113,4 +113,28 @@ function processAlive(pid: number): boolean {
   } catch (err) {
     return systemCode(err) === 'EPERM';
   }
+}
+
+/** Connects, creating the database (outside any transaction: PostgreSQL requires it) if missing. */
+export async function openTarget(
+  target: ConnectionTarget,
+  signal: AbortSignal,
+): Promise<{ client: PgClient; created: boolean }> {
+  try {
+    return { client: await connect(target, 'restoring', signal), created: false };
+  } catch (err) {
+    if (!isLifeboatError(err, 'DB_NOT_FOUND')) throw err;
+  }
+  const admin = await connectMaintenance(target, 'creating the database for', signal);
+  try {
+    // template0, as pg_dump's documentation asks: template1 may hold objects the dump also creates.
+    await admin.query(
+      `CREATE DATABASE ${quoteDb(target.database)} TEMPLATE template0 ENCODING 'UTF8'`,
+    );
+  } catch (err) {
+    throw fromPgError(err, 'creating the database for', target.display, target.database);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+  return { client: await connect(target, 'restoring', signal), created: true };
 }
