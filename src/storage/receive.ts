@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { LifeboatError, isLifeboatError, messageOf, throwIfAborted } from '../errors/index.js';
 import { abortedError, whenAborted } from './abort.js';
+import { chunksOf } from './chunks-of.js';
 import type { ExpectedContent, PutOptions } from './storage.js';
 
 /** Size and SHA-256 of what a put received. */
@@ -33,10 +34,9 @@ export async function receiveBody(body: Readable, options: ReceiveOptions): Prom
   let size = 0;
   const detach = whenAborted(signal, () => stopBody(body, abortedError(signal)));
   try {
-    // destroyOnReturn: false, so a sink failure destroys the body with the real error below,
-    // not with a bare "premature close" that would reach the producer first.
-    for await (const raw of body.iterator({ destroyOnReturn: false })) {
-      const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw as string);
+    // chunksOf leaves the body undestroyed on a sink failure, so it is destroyed with the real
+    // error below, not with a bare "premature close" that would reach the producer first.
+    for await (const chunk of chunksOf(body)) {
       hash.update(chunk);
       size += chunk.length;
       try {

@@ -2,6 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { ExpectedContent, PutResult, Storage } from '../../storage/storage.js';
 import { LifeboatError, messageOf } from '../../errors/index.js';
 import type { FlowStage } from '../../progress/flow.js';
+import { chunksOf } from '../../storage/chunks-of.js';
 
 /** How one destination ended. */
 export type StoreOutcome =
@@ -78,10 +79,10 @@ async function feed(
   live: Set<Branch>,
 ): Promise<void> {
   try {
-    for await (const chunk of source) {
+    for await (const chunk of chunksOf(source)) {
       const waits: Promise<void>[] = [];
       for (const branch of live) {
-        branch.written += (chunk as Buffer).length;
+        branch.written += chunk.length;
         if (!branch.stream.write(chunk)) waits.push(drainOrClose(branch.stream));
       }
       await Promise.all(waits);
