@@ -5,7 +5,6 @@ import { buildConfig } from './build-config.js';
 import { expandTree } from './expand-vars.js';
 import { findConfig } from './find-config.js';
 import { issueToError, yamlErrorMap } from './issue-message.js';
-import { parseYaml } from './parse-yaml.js';
 import { readEnv } from './read-env.js';
 import { configSchema } from './schema.js';
 import type { ResolvedConfig } from './types.js';
@@ -43,6 +42,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     } catch (err) {
       throw fromFsError(err, 'reading', configPath);
     }
+    // The YAML parser loads only when there is a file to parse (~70 modules).
+    const { parseYaml } = await import('./parse-yaml.js');
     const expanded = expandTree(parseYaml(text, file), env, file);
     raw = expanded.value;
     unsetConnections = expanded.unsetConnections;

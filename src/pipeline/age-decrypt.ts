@@ -1,9 +1,16 @@
-import { Decrypter } from 'age-encryption';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Storage } from '../storage/storage.js';
 import { LifeboatError, messageOf } from '../errors/index.js';
 import { noKeys, type DecryptKeys } from './age-keys.js';
-import { AGE_CHUNK, AGE_MAGIC, AGE_NONCE, AGE_TAG, openChunk, payloadKey } from './age-stream.js';
+import {
+  AGE_CHUNK,
+  AGE_MAGIC,
+  AGE_NONCE,
+  AGE_TAG,
+  ageLibrary,
+  openChunk,
+  payloadKey,
+} from './age-stream.js';
 
 /** Headers are a few hundred bytes per recipient; anything this long is not an age header. */
 const MAX_HEADER = 64 * 1024;
@@ -81,7 +88,7 @@ export class AgeDecryptStream extends Transform {
       return null;
     }
     const header = head.subarray(0, end + 1);
-    const decrypter = new Decrypter();
+    const decrypter = new (await ageLibrary()).Decrypter();
     this.#keys.identities.forEach((identity) => decrypter.addIdentity(identity));
     this.#keys.passphrases.forEach((passphrase) => decrypter.addPassphrase(passphrase));
     let fileKey: Uint8Array;

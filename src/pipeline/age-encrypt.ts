@@ -1,8 +1,16 @@
-import { Decrypter, Encrypter, type Recipient } from 'age-encryption';
+import type { Recipient } from 'age-encryption';
 import { Transform, type TransformCallback } from 'node:stream';
 import { LifeboatError, messageOf } from '../errors/index.js';
 import { checkRecipients, type EncryptionSpec } from './age-keys.js';
-import { AGE_CHUNK, AGE_NONCE, AGE_TAG, openChunk, payloadKey, sealChunk } from './age-stream.js';
+import {
+  AGE_CHUNK,
+  AGE_NONCE,
+  AGE_TAG,
+  ageLibrary,
+  openChunk,
+  payloadKey,
+  sealChunk,
+} from './age-stream.js';
 import type { StageResult } from './manifest.js';
 import type { Stage } from './stage.js';
 
@@ -23,6 +31,7 @@ export interface AgeSession {
  * with the derived key, proving the derivation matches the package before any byte is sealed.
  */
 export async function openAgeSession(spec: EncryptionSpec): Promise<AgeSession> {
+  const { Decrypter, Encrypter } = await ageLibrary();
   const encrypter = new Encrypter();
   let fileKey: Uint8Array | undefined;
   let recipients = 1;

@@ -1,5 +1,5 @@
-import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { LifeboatError } from '../errors/index.js';
+import { ageLibrary } from './age-stream.js';
 
 /** An X25519 recipient: `age1` and 58 bech32 characters. */
 const RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
@@ -75,6 +75,7 @@ export function parseIdentityFile(text: string, where: string): string[] {
 export async function generateKeyPair(
   now: Date = new Date(),
 ): Promise<{ identity: string; recipient: string; fileText: string }> {
+  const { generateX25519Identity, identityToRecipient } = await ageLibrary();
   const identity = await generateX25519Identity();
   const recipient = await identityToRecipient(identity);
   const fileText = `# created: ${now.toISOString()}\n# public key: ${recipient}\n${identity}\n`;

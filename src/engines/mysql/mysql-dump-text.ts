@@ -2,9 +2,7 @@ import { LIFEBOAT_VERSION } from '../../version.js';
 import { quoteIdent } from './mysql-connect.js';
 import { quoteString } from './mysql-literals.js';
 import { clientCharset, stripDefiner, type SchemaObject } from './mysql-objects.js';
-
-/** First line of every lifeboat MySQL dump; `sniffMysqlDump` looks for it. */
-export const DUMP_MARK = '-- lifeboat mysql dump';
+import { DUMP_MARK } from './mysql-sniff.js';
 
 /**
  * The session settings at the top of a dump, as mysqldump writes them: versioned comments, so
@@ -121,13 +119,4 @@ SET @saved_cs_client = @@character_set_client, @saved_sql_mode = @@sql_mode, @sa
 SET ${settings.join(', ')};
 ${body}SET character_set_client = @saved_cs_client, sql_mode = @saved_sql_mode, collation_connection = @saved_col_connection, time_zone = @saved_time_zone;
 `;
-}
-
-/** True for lifeboat's own dumps and for mysqldump's / mariadb-dump's. */
-export function sniffMysqlDump(head: string): boolean {
-  const text = head.replace(/^\uFEFF/, '').trimStart();
-  const lines = text.split('\n', 3).map((l) => l.trim());
-  if (lines[0]?.startsWith('/*M!999999')) lines.shift(); // mariadb-dump's sandbox-mode line
-  const first = lines[0] ?? '';
-  return first.startsWith(DUMP_MARK) || /^-- (MySQL|MariaDB) dump \d/.test(first);
 }

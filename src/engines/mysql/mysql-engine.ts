@@ -1,13 +1,13 @@
 import type { Engine } from '../engine.js';
-import { sniffMysqlDump } from './mysql-dump-text.js';
-import { createMysqlDemoDatabase } from './mysql-demo.js';
-import { describeMysql, summarizeMysql } from './mysql-inspect.js';
-import { mysqlMaintenance } from './mysql-maintenance.js';
-import { listMysqlDatabases } from './mysql-databases.js';
-import { restoreMysql } from './mysql-restorer.js';
-import { cleanupMysqlScratch, createMysqlScratch } from './mysql-scratch.js';
-import { openMysqlDump } from './mysql-snapshot.js';
+import { lazyMaintenance } from '../shared/lazy-maintenance.js';
+import { sniffMysqlDump } from './mysql-sniff.js';
 import { parseMysqlUrl } from './mysql-url.js';
+
+// The engine's work (and mysql2) is imported when it is first asked for; see postgres-engine.ts.
+const snapshot = () => import('./mysql-snapshot.js');
+const restorer = () => import('./mysql-restorer.js');
+const inspect = () => import('./mysql-inspect.js');
+const scratch = () => import('./mysql-scratch.js');
 
 /**
  * The MySQL/MariaDB engine, over the wire protocol with mysql2 (no client binaries). Dumps
@@ -26,14 +26,21 @@ export const mysqlEngine = {
     fileDatabase: false,
   },
   parseUrl: (url: string, _baseDir: string) => parseMysqlUrl(url),
-  openDump: openMysqlDump,
-  restore: restoreMysql,
-  describe: describeMysql,
-  summarize: summarizeMysql,
-  createScratch: createMysqlScratch,
-  cleanupStaleScratch: cleanupMysqlScratch,
+  openDump: async (target, scope, options) =>
+    (await snapshot()).openMysqlDump(target, scope, options),
+  restore: async (target, sql, options) => (await restorer()).restoreMysql(target, sql, options),
+  describe: async (target, options) => (await inspect()).describeMysql(target, options),
+  summarize: async (target, tables, options) =>
+    (await inspect()).summarizeMysql(target, tables, options),
+  createScratch: async (near, options) => (await scratch()).createMysqlScratch(near, options),
+  cleanupStaleScratch: async (near, options) =>
+    (await scratch()).cleanupMysqlScratch(near, options),
   sniff: sniffMysqlDump,
-  maintenance: mysqlMaintenance,
-  listDatabases: listMysqlDatabases,
-  createDemoDatabase: (target, options) => createMysqlDemoDatabase(target, options.scale),
+  maintenance: lazyMaintenance(
+    async () => (await import('./mysql-maintenance.js')).mysqlMaintenance,
+  ),
+  listDatabases: async (target, options) =>
+    (await import('./mysql-databases.js')).listMysqlDatabases(target, options),
+  createDemoDatabase: async (target, options) =>
+    (await import('./mysql-demo.js')).createMysqlDemoDatabase(target, options.scale),
 } as const satisfies Engine;

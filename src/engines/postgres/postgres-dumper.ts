@@ -30,9 +30,7 @@ import { selectTables, tableName } from './postgres-selection.js';
 import { copyOut, prepareSession } from './postgres-session.js';
 import { copyOutSql, copyTarget, type CopyShape } from './postgres-tables.js';
 import { refuseUnsupported } from './postgres-unsupported.js';
-
-/** First line of every lifeboat PostgreSQL dump; `sniff` looks for it. */
-export const DUMP_MARK = '-- lifeboat postgres dump';
+import { DUMP_MARK } from './postgres-sniff.js';
 
 /** The settings pg_dump's plain format starts with, so psql restores the file the same way. */
 const PREAMBLE = `SET statement_timeout = 0;
@@ -343,14 +341,4 @@ export class PostgresDumpSession implements DumpSession {
 
 function lit(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
-}
-
-/** True when the first bytes of a dump are lifeboat's or pg_dump's plain SQL. */
-export function sniffPostgresDump(head: string): boolean {
-  const text = head.replace(/^\uFEFF/, '').trimStart();
-  return (
-    text.startsWith(DUMP_MARK) ||
-    /^--\s*\n--\s*PostgreSQL database (dump|cluster dump)\b/.test(text) ||
-    text.startsWith('-- PostgreSQL database dump')
-  );
 }

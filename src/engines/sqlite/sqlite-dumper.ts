@@ -1,23 +1,32 @@
-import type { DumpScope, DumpSession, DumpWriter, TableInfo, TableSummary } from '../engine.js';
+import type {
+  ConnectionTarget,
+  DumpScope,
+  DumpSession,
+  DumpWriter,
+  EngineCallOptions,
+  TableInfo,
+  TableSummary,
+} from '../engine.js';
 import { LifeboatError, throwIfAborted } from '../../errors/index.js';
 import { LIFEBOAT_VERSION } from '../../version.js';
 import { CHECKSUM_ALGORITHM, TableChecksum } from './sqlite-checksum.js';
 import { quoteIdent, quoteString, valueLiteral } from './sqlite-literals.js';
-import { endSnapshot, sqliteVersion, type SqliteDb } from './sqlite-open.js';
+import { fromSqliteError } from './sqlite-errors.js';
+import { endSnapshot, openSnapshot, sqliteVersion, type SqliteDb } from './sqlite-open.js';
 import type { CellValue } from './sqlite-cell.js';
 import { addRow, readRows } from './sqlite-rows.js';
 import {
   dataTables,
   isInternal,
+  isUtf8Database,
   isVirtual,
+  readSchema,
   tableShape,
   type SchemaEntry,
 } from './sqlite-schema.js';
-import { nameKey } from './sqlite-selection.js';
+import { nameKey, selectTables } from './sqlite-selection.js';
 import { OutBuffer } from '../shared/out-buffer.js';
-
-/** First line of every lifeboat SQLite dump; {@link sniffSqliteDump} looks for it. */
-export const DUMP_MARK = '-- lifeboat sqlite dump';
+import { DUMP_MARK } from './sqlite-sniff.js';
 
 /** Everything a dump session needs, read once inside the snapshot by `openSqliteDump`. */
 export interface DumpPlan {
@@ -215,12 +224,30 @@ export class SqliteDumpSession implements DumpSession {
   }
 }
 
-/** True when the first bytes of a dump are lifeboat's or `sqlite3 .dump`'s SQL. */
-export function sniffSqliteDump(head: string): boolean {
-  const text = head.replace(/^\uFEFF/, '').trimStart();
-  return (
-    text.startsWith(DUMP_MARK) ||
-    /^PRAGMA foreign_keys\s*=\s*OFF;/i.test(text) ||
-    /^BEGIN TRANSACTION;/i.test(text)
-  );
+/**
+ * Opens a dump: one read transaction on the file, held until `close()`, from which the schema,
+ * every table's rows and their checksums are read.
+ */
+export async function openSqliteDump(
+  target: ConnectionTarget,
+  scope: DumpScope,
+  options: EngineCallOptions,
+): Promise<DumpSession> {
+  throwIfAborted(options.signal);
+  const db = openSnapshot(target, 'opening for backup');
+  try {
+    const entries = readSchema(db);
+    const selected = selectTables(db, entries, scope, `"${target.display}"`);
+    return new SqliteDumpSession({
+      db,
+      scope,
+      signal: options.signal,
+      entries,
+      selected,
+      utf8: isUtf8Database(db),
+    });
+  } catch (err) {
+    endSnapshot(db);
+    throw fromSqliteError(err, 'reading the schema of', target.database);
+  }
 }

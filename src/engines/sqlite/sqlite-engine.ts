@@ -1,50 +1,12 @@
-import type {
-  ConnectionTarget,
-  DumpScope,
-  DumpSession,
-  Engine,
-  EngineCallOptions,
-} from '../engine.js';
+import type { Engine } from '../engine.js';
 import { throwIfAborted } from '../../errors/index.js';
-import { SqliteDumpSession, sniffSqliteDump } from './sqlite-dumper.js';
-import { createSqliteDemoDatabase } from './sqlite-demo.js';
-import { fromSqliteError } from './sqlite-errors.js';
-import { sqliteMaintenance } from './sqlite-maintenance.js';
-import { describeSqlite, summarizeSqlite } from './sqlite-inspect.js';
-import { endSnapshot, openSnapshot } from './sqlite-open.js';
-import { restoreSqlite } from './sqlite-restorer.js';
-import { cleanupSqliteScratch, createSqliteScratch } from './sqlite-scratch.js';
-import { isUtf8Database, readSchema } from './sqlite-schema.js';
-import { selectTables } from './sqlite-selection.js';
+import { lazyMaintenance } from '../shared/lazy-maintenance.js';
+import { sniffSqliteDump } from './sqlite-sniff.js';
 import { parseSqliteUrl } from './sqlite-url.js';
 
-/**
- * Opens a dump: one read transaction on the file, held until `close()`, from which the schema,
- * every table's rows and their checksums are read.
- */
-export async function openSqliteDump(
-  target: ConnectionTarget,
-  scope: DumpScope,
-  options: EngineCallOptions,
-): Promise<DumpSession> {
-  throwIfAborted(options.signal);
-  const db = openSnapshot(target, 'opening for backup');
-  try {
-    const entries = readSchema(db);
-    const selected = selectTables(db, entries, scope, `"${target.display}"`);
-    return new SqliteDumpSession({
-      db,
-      scope,
-      signal: options.signal,
-      entries,
-      selected,
-      utf8: isUtf8Database(db),
-    });
-  } catch (err) {
-    endSnapshot(db);
-    throw fromSqliteError(err, 'reading the schema of', target.database);
-  }
-}
+// The engine's work is imported when it is first asked for; see postgres-engine.ts.
+const inspect = () => import('./sqlite-inspect.js');
+const scratch = () => import('./sqlite-scratch.js');
 
 /**
  * The SQLite engine: a database is a local file, read and written in-process through
@@ -60,20 +22,25 @@ export const sqliteEngine = {
     fileDatabase: true,
   },
   parseUrl: parseSqliteUrl,
-  openDump: openSqliteDump,
-  restore: restoreSqlite,
-  describe: describeSqlite,
-  summarize: summarizeSqlite,
+  openDump: async (target, scope, options) =>
+    (await import('./sqlite-dumper.js')).openSqliteDump(target, scope, options),
+  restore: async (target, sql, options) =>
+    (await import('./sqlite-restorer.js')).restoreSqlite(target, sql, options),
+  describe: async (target, options) => (await inspect()).describeSqlite(target, options),
+  summarize: async (target, tables, options) =>
+    (await inspect()).summarizeSqlite(target, tables, options),
   createScratch: async (_near, options) => {
     throwIfAborted(options.signal);
-    return createSqliteScratch();
+    return (await scratch()).createSqliteScratch();
   },
   cleanupStaleScratch: async (_near, options) => {
     throwIfAborted(options.signal);
-    return cleanupSqliteScratch();
+    return (await scratch()).cleanupSqliteScratch();
   },
   sniff: sniffSqliteDump,
-  maintenance: sqliteMaintenance,
+  maintenance: lazyMaintenance(
+    async () => (await import('./sqlite-maintenance.js')).sqliteMaintenance,
+  ),
   createDemoDatabase: async (target, options) =>
-    createSqliteDemoDatabase(target.database, options.scale),
+    (await import('./sqlite-demo.js')).createSqliteDemoDatabase(target.database, options.scale),
 } as const satisfies Engine;
