@@ -40,14 +40,26 @@ function chunkNonce(counter: number, last: boolean): Buffer {
   return nonce;
 }
 
-/** Seals chunk number `counter`; returns ciphertext followed by the tag. */
-export function sealChunk(key: Buffer, counter: number, last: boolean, plain: Uint8Array): Buffer {
+/**
+ * Seals chunk number `counter` into `out` at `at`, ciphertext followed by the tag; returns the
+ * bytes written (`plain.length` + {@link AGE_TAG}).
+ */
+export function sealChunk(
+  key: Buffer,
+  counter: number,
+  last: boolean,
+  plain: Uint8Array,
+  out: Buffer,
+  at: number,
+): number {
   const cipher = createCipheriv('chacha20-poly1305', key, chunkNonce(counter, last), {
     authTagLength: AGE_TAG,
   });
   const body = cipher.update(plain);
   cipher.final();
-  return Buffer.concat([body, cipher.getAuthTag()]);
+  body.copy(out, at);
+  cipher.getAuthTag().copy(out, at + body.length);
+  return body.length + AGE_TAG;
 }
 
 /** Opens chunk number `counter` (ciphertext + tag); throws when it does not authenticate. */

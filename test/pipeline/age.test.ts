@@ -53,9 +53,12 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('age encryption (streaming)', () => {
-  it('round-trips every size around the 64 KiB chunk boundary', async () => {
+  it('round-trips every size around the 64 KiB chunk and the 16-chunk batch boundaries', async () => {
     const key = await generateKeyPair();
-    for (const size of [0, 1, AGE_CHUNK - 1, AGE_CHUNK, AGE_CHUNK + 1, 3 * AGE_CHUNK, 1_000_003]) {
+    const sizes = [0, 1, AGE_CHUNK - 1, AGE_CHUNK, AGE_CHUNK + 1, 3 * AGE_CHUNK, 1_000_003];
+    // Sealed chunks leave the stage 16 at a time; the last batch may be full, short or one chunk.
+    sizes.push(16 * AGE_CHUNK, 16 * AGE_CHUNK + 1, 17 * AGE_CHUNK, 40 * AGE_CHUNK + 5);
+    for (const size of sizes) {
       const data = randomBytes(size);
       const sealed = await encrypt(data, [key.recipient]);
       expect((await decrypt(sealed, ids(key.identity))).equals(data), `size ${size}`).toBe(true);
@@ -138,12 +141,14 @@ describe('age encryption (streaming)', () => {
     const key = await generateKeyPair();
     const keyFile = tempFile('key.txt', Buffer.from(key.fileText));
     expect(parseIdentityFile(key.fileText, keyFile)).toEqual([key.identity]);
-    const data = randomBytes(300_000);
+    const data = randomBytes(3_000_000); // several batches of sealed chunks
     const ours = tempFile('ours.age', await encrypt(data, [key.recipient]));
-    expect(execFileSync('age', ['-d', '-i', keyFile, ours]).equals(data)).toBe(true);
+    expect(
+      execFileSync('age', ['-d', '-i', keyFile, ours], { maxBuffer: 1 << 24 }).equals(data),
+    ).toBe(true);
     const plainFile = join(dirname(keyFile), 'plain.bin');
     writeFileSync(plainFile, data);
-    const theirs = execFileSync('age', ['-r', key.recipient, plainFile]);
+    const theirs = execFileSync('age', ['-r', key.recipient, plainFile], { maxBuffer: 1 << 24 });
     expect((await decrypt(theirs, ids(key.identity))).equals(data)).toBe(true);
     // age-keygen's identity files parse too.
     const generated = execFileSync('age-keygen', {
