@@ -1,25 +1,50 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import type { ValueKind } from '../../src/engines/mysql/mysql-columns.js';
+import { HEX_MAX_BYTES, type ValueKind } from '../../src/engines/mysql/mysql-columns.js';
 import { InsertEncoder, STATEMENT_CHARS } from '../../src/engines/mysql/mysql-insert-encoder.js';
 import { valueLiteral } from '../../src/engines/mysql/mysql-literals.js';
 import { TableChecksum, type ChecksumAlgorithm } from '../../src/engines/mysql/mysql-checksum.js';
 import { murmur3x86_128 } from '../../src/engines/shared/row-hash.js';
 
-/** The dump as the string-built dumper wrote it: the definition the encoder must match byte for byte. */
+/**
+ * The dump as the string-built dumper wrote it, and the definition the encoder must match byte
+ * for byte: statements end after the tuple that brings them to STATEMENT_CHARS UTF-16 units (a
+ * `_binary` string's bytes one each), and a tuple of that length starts a statement of its own.
+ */
 function reference(prefix: string, kinds: ValueKind[], rows: (Buffer | null)[][]): Buffer {
-  let out = '';
-  let statement = '';
+  const out: Buffer[] = [];
+  let statement: Buffer[] = [];
+  let units = 0;
+  const end = (): void => {
+    if (statement.length > 0) out.push(...statement, Buffer.from(';\n'));
+    statement = [];
+    units = 0;
+  };
   for (const values of rows) {
-    const tuple = `(${values.map((v, i) => valueLiteral(v, kinds[i] ?? 'string')).join(',')})`;
-    statement = statement === '' ? prefix + tuple : `${statement},${tuple}`;
-    if (statement.length >= STATEMENT_CHARS) {
-      out += `${statement};\n`;
-      statement = '';
+    const parts = values.map((v, i) => {
+      const kind = kinds[i] ?? 'string';
+      const bytes = valueLiteral(v, kind);
+      const raw = kind === 'binary' && v !== null && v.length > HEX_MAX_BYTES;
+      return { bytes, units: raw ? bytes.length : bytes.toString('utf8').length };
+    });
+    const tuple = Buffer.concat([
+      Buffer.from('('),
+      ...parts.flatMap((p, i) => (i === 0 ? [p.bytes] : [Buffer.from(','), p.bytes])),
+      Buffer.from(')'),
+    ]);
+    const tupleUnits = 2 + Math.max(0, parts.length - 1) + parts.reduce((n, p) => n + p.units, 0);
+    if (statement.length > 0 && tupleUnits >= STATEMENT_CHARS) end();
+    if (statement.length === 0) {
+      statement.push(Buffer.from(prefix, 'utf8'), tuple);
+      units = prefix.length + tupleUnits;
+    } else {
+      statement.push(Buffer.from(','), tuple);
+      units += 1 + tupleUnits;
     }
+    if (units >= STATEMENT_CHARS) end();
   }
-  if (statement !== '') out += `${statement};\n`;
-  return Buffer.from(out, 'utf8');
+  end();
+  return Buffer.concat(out);
 }
 
 function encode(prefix: string, kinds: ValueKind[], rows: (Buffer | null)[][]): Buffer {
@@ -137,6 +162,79 @@ describe('mysql insert encoder', () => {
     const out = encode(prefix, kinds, rows);
     expect(out.equals(reference(prefix, kinds, rows))).toBe(true);
     expect(out.toString('utf8').split(';\n').length).toBeGreaterThan(3);
+  });
+
+  test('binary values: hex up to HEX_MAX_BYTES, then _binary strings with raw bytes and escapes', () => {
+    const kinds: ValueKind[] = ['binary', 'binary', 'hex'];
+    const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const rows: (Buffer | null)[][] = [
+      [Buffer.alloc(HEX_MAX_BYTES, 0xff), Buffer.alloc(HEX_MAX_BYTES + 1, 0x27), b('ff', 'hex')],
+      [b(''), every, Buffer.alloc(300, 0xab)],
+      [null, Buffer.concat([every, every]), null],
+    ];
+    const prefix = 'INSERT INTO `bin` (`a`, `b`, `c`) VALUES ';
+    const out = encode(prefix, kinds, rows);
+    expect(out.equals(reference(prefix, kinds, rows))).toBe(true);
+    expect(
+      out.includes(
+        Buffer.from(
+          `(0x${'ff'.repeat(HEX_MAX_BYTES)},_binary'${"\\'".repeat(HEX_MAX_BYTES + 1)}',0xff)`,
+        ),
+      ),
+    ).toBe(true);
+    // Every byte other than the seven escaped ones is written as it is.
+    const letters = new Map([
+      [0x00, 0x30],
+      [0x0a, 0x6e],
+      [0x0d, 0x72],
+      [0x1a, 0x5a],
+      [0x22, 0x22],
+      [0x27, 0x27],
+      [0x5c, 0x5c],
+    ]);
+    const expected = [...every].flatMap((c) => {
+      const letter = letters.get(c);
+      return letter === undefined ? [c] : [0x5c, letter];
+    });
+    const literal = Buffer.concat([b("_binary'"), Buffer.from(expected), b("'")]);
+    expect(literal.length).toBe(8 + 256 + 7 + 1);
+    expect(out.includes(Buffer.concat([b(`(${"''"},`), literal, b(',0x')]))).toBe(true);
+  });
+
+  test('a tuple of STATEMENT_CHARS units or more starts a statement of its own', () => {
+    const kinds: ValueKind[] = ['number', 'binary', 'string'];
+    const big = Buffer.alloc(STATEMENT_CHARS + 10, 0x61);
+    const rows: (Buffer | null)[][] = [
+      [b('1'), b('x'), b('small')],
+      [b('2'), big, null],
+      [b('3'), null, b('after')],
+      [b('4'), null, Buffer.from('€'.repeat(STATEMENT_CHARS / 2))],
+      [b('5'), null, Buffer.from('é'.repeat(STATEMENT_CHARS))],
+    ];
+    const prefix = 'INSERT INTO `big` (`id`, `b`, `s`) VALUES ';
+    const viaRows = encode(prefix, kinds, rows);
+    expect(viaRows.equals(reference(prefix, kinds, rows))).toBe(true);
+    const statements = viaRows
+      .toString('latin1')
+      .split(';\n')
+      .filter((x) => x !== '');
+    expect(statements.map((x) => x.slice(prefix.length, prefix.length + 3))).toEqual([
+      '(1,',
+      '(2,',
+      '(3,',
+      '(5,',
+    ]);
+    // The same bytes from packets, as the dumper feeds them, with take() between rows.
+    const encoder = new InsertEncoder(prefix, kinds);
+    const chunks: Buffer[] = [];
+    for (const values of rows) {
+      const payload = packet(values);
+      encoder.addPacket(payload, 0, payload.length);
+      if (encoder.full) chunks.push(encoder.take());
+    }
+    encoder.end();
+    chunks.push(encoder.take());
+    expect(Buffer.concat(chunks).equals(viaRows)).toBe(true);
   });
 
   test('a table without stored columns writes empty tuples; text goes in between', () => {

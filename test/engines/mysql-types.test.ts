@@ -54,12 +54,12 @@ test('every type round-trips with its edge values (lifeboat -> lifeboat and -> m
   expect(dump.sql).not.toMatch(/`gen`\) VALUES/);
   const restored = uniqueDb('types_restored');
   dbs.push(restored);
-  const result = await engine.restore(mysqlTarget(restored), chunked(dump.sql, 333), { signal });
+  const result = await engine.restore(mysqlTarget(restored), chunked(dump.bytes, 333), { signal });
   expect(byName(result.tables)).toEqual(byName(dump.tables));
   expect(checksumTables(restored)).toEqual(checksumTables(source));
   const viaClient = createDb('types_client');
   dbs.push(viaClient);
-  mariadb(dump.sql, viaClient);
+  mariadb(dump.bytes, viaClient);
   expect(checksumTables(viaClient)).toEqual(checksumTables(source));
   const columns =
     'id, ti, tiu, si, mi, i, iu, bi, biu, de, HEX(fl), HEX(db), fl = CAST(fl AS FLOAT), HEX(bt), HEX(bn), HEX(vb), HEX(bl), HEX(tx), HEX(ch), en, st, d, dt, ts, tm, yr, js, HEX(g), HEX(pt), u, i6, gen, hid';

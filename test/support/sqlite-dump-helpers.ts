@@ -12,7 +12,9 @@ export const FULL: DumpScope = { schema: true, data: true };
 
 /** What {@link dumpToString} returns: the SQL and the summaries the session reported. */
 export interface DumpedText {
+  /** The dump decoded as UTF-8 (raw binary strings of a MySQL dump come out mangled: use `bytes`). */
   readonly sql: string;
+  readonly bytes: Buffer;
   readonly tables: readonly TableSummary[];
   readonly checksumAlgorithm: string;
   readonly serverVersion: string;
@@ -61,8 +63,10 @@ export async function dumpToString(
   } finally {
     await session.close();
   }
+  const bytes = Buffer.concat(parts);
   return {
-    sql: Buffer.concat(parts).toString('utf8'),
+    sql: bytes.toString('utf8'),
+    bytes,
     tables,
     checksumAlgorithm: session.checksumAlgorithm,
     serverVersion: session.serverVersion,

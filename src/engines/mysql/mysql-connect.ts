@@ -33,6 +33,12 @@ export class MysqlSession {
   serverVersion = '';
   /** True on MariaDB, whose syntax differs in places from MySQL's. */
   mariadb = false;
+  /**
+   * The server's `max_allowed_packet` when the session opened: the largest statement it
+   * takes. A longer one makes the server close the connection, which the client sees as a
+   * reset, not as an error it could explain.
+   */
+  maxAllowedPacket = Number.POSITIVE_INFINITY;
   readonly #signal: AbortSignal;
   readonly #onAbort = (): void => this.conn.destroy();
 
@@ -80,8 +86,9 @@ export class MysqlSession {
       await session.query(
         "SET NAMES utf8mb4, time_zone = '+00:00', SESSION net_read_timeout = 3600, SESSION net_write_timeout = 3600, SESSION sql_quote_show_create = 1",
       );
-      const [row] = await session.query('SELECT VERSION() AS v');
+      const [row] = await session.query('SELECT VERSION() AS v, @@max_allowed_packet AS p');
       session.serverVersion = String(row?.v ?? '');
+      if (Number(row?.p) > 0) session.maxAllowedPacket = Number(row?.p);
       session.mariadb = /mariadb/i.test(session.serverVersion);
       return session;
     } catch (err) {

@@ -1,12 +1,19 @@
 import { isUtf8 } from 'node:buffer';
-import type { ValueKind } from './mysql-columns.js';
+import { HEX_MAX_BYTES, type ValueKind } from './mysql-columns.js';
 import { headerSize, lengthAt, NULL_VALUE } from './mysql-packet.js';
 
-/** Statements grow to about this many UTF-16 units: far below the default max_allowed_packet. */
+/**
+ * Statements grow to about this many UTF-16 units: far below the default max_allowed_packet.
+ * A tuple this long or longer goes into a statement of its own, so that a row the server
+ * took fits into a statement as small as it can be.
+ */
 export const STATEMENT_CHARS = 1 << 20;
 
 /** Output is handed on in chunks of about this many bytes. */
 const CHUNK_BYTES = 64 * 1024;
+
+/** Room per column beyond twice its bytes: `_binary''` and a separator, or `NULL`. */
+const SLACK = 10;
 
 /** Chunks are cut from slabs of this size; the writer may keep a chunk, so none is reused. */
 const SLAB_BYTES = 512 * 1024;
@@ -28,7 +35,8 @@ const HEX = Buffer.from('0123456789abcdef', 'latin1');
  * `valueLiteral`/`quoteString` produce, without a string per value or per statement (those
  * were half of a dump's main-thread time, with the garbage collector). A statement ends
  * after the row that brings it to {@link STATEMENT_CHARS} UTF-16 units, counted from the
- * UTF-8 bytes, so statements break exactly where the string-built dump broke them.
+ * UTF-8 bytes (a `_binary` string's bytes count one each), so statements break exactly where
+ * the string-built dump broke them; a tuple of that length alone starts a statement.
  */
 export class InsertEncoder {
   readonly #prefix: Buffer;
@@ -40,6 +48,10 @@ export class InsertEncoder {
   #at = 0;
   /** UTF-16 units of the statement in progress; 0 when none is open. */
   #units = 0;
+  /** Where the tuple being written starts: its `,` (-1 for a statement's first tuple). */
+  #tupleComma = -1;
+  /** `#units` before the tuple's `(`. */
+  #tupleUnits = 0;
 
   /** `prefix` is `INSERT INTO … VALUES `; `kinds` says how each column is written. */
   constructor(prefix: string, kinds: readonly ValueKind[]) {
@@ -67,7 +79,7 @@ export class InsertEncoder {
   /** Appends one row's tuple, opening a statement first and closing it when it is long enough. */
   addRow(values: readonly (Buffer | null)[]): void {
     let need = 0;
-    for (let i = 0; i < values.length; i++) need += 5 + 2 * (values[i]?.length ?? 0);
+    for (let i = 0; i < values.length; i++) need += SLACK + 2 * (values[i]?.length ?? 0);
     this.#open(need);
     const kinds = this.#kinds;
     for (let i = 0; i < values.length; i++) {
@@ -90,8 +102,9 @@ export class InsertEncoder {
   addPacket(src: Buffer, start: number, end: number): void {
     const kinds = this.#kinds;
     const count = kinds.length;
-    // Every byte at most doubles (escapes, hex); NULL and separators fit in 5 per column.
-    this.#open(2 * (end - start) + 5 * count);
+    // Every byte at most doubles (escapes, hex); quotes, `_binary`, NULL and separators fit
+    // in SLACK per column.
+    this.#open(2 * (end - start) + SLACK * count);
     let p = start;
     for (let i = 0; i < count; i++) {
       if (i > 0) {
@@ -119,10 +132,14 @@ export class InsertEncoder {
     if (this.#units === 0) {
       this.#prefix.copy(buf, this.#at);
       this.#at += this.#prefix.length;
+      this.#tupleComma = -1;
+      this.#tupleUnits = this.#prefixUnits;
       this.#units = this.#prefixUnits + 1;
       buf[this.#at++] = 0x28; // (
     } else {
+      this.#tupleComma = this.#at;
       buf[this.#at++] = 0x2c; // ,
+      this.#tupleUnits = this.#units + 1;
       buf[this.#at++] = 0x28;
       this.#units += 2;
     }
@@ -132,12 +149,35 @@ export class InsertEncoder {
   #close(): void {
     this.#buf[this.#at++] = 0x29; // )
     this.#units++;
+    const tupleUnits = this.#units - this.#tupleUnits;
+    if (this.#tupleComma >= 0 && tupleUnits >= STATEMENT_CHARS) this.#alone(tupleUnits);
     if (this.#units >= STATEMENT_CHARS) this.end();
+  }
+
+  /**
+   * Ends the statement before the tuple just written (its `,` becomes `;\n` and the prefix):
+   * a row of megabytes appended to a statement of a megabyte could exceed max_allowed_packet
+   * where the row alone does not.
+   */
+  #alone(tupleUnits: number): void {
+    const tuple = this.#tupleComma + 1 - this.#start;
+    const length = this.#at - this.#tupleComma - 1;
+    const grow = 1 + this.#prefix.length;
+    this.#reserve(grow);
+    const buf = this.#buf;
+    const from = this.#start + tuple;
+    buf.copyWithin(from + grow, from, from + length);
+    buf[from - 1] = 0x3b; // ;
+    buf[from] = 0x0a;
+    this.#prefix.copy(buf, from + 1);
+    this.#at = from + grow + length;
+    this.#units = this.#prefixUnits + tupleUnits;
   }
 
   #value(kind: ValueKind | undefined, src: Buffer, s: number, e: number): void {
     if (kind === 'number') this.#latin1(src, s, e);
-    else if (kind === 'hex') this.#hex(src, s, e);
+    else if (kind === 'hex' || (kind === 'binary' && e - s <= HEX_MAX_BYTES)) this.#hex(src, s, e);
+    else if (kind === 'binary') this.#binary(src, s, e);
     else this.#string(src, s, e);
   }
 
@@ -222,6 +262,16 @@ export class InsertEncoder {
     }
     this.#at = at;
     this.#units += 2 + 2 * n;
+  }
+
+  /** `_binary'…'`: the bytes with `quoteString`'s escapes, one unit each. */
+  #binary(v: Buffer, s: number, e: number): void {
+    this.#ascii('_binary');
+    const at = this.#at;
+    const units = this.#units;
+    this.#quoted(v, s, e);
+    // #quoted counted UTF-8 characters; every byte of a binary string is one.
+    this.#units = units + this.#at - at;
   }
 
   /**

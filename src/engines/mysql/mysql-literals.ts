@@ -1,4 +1,4 @@
-import type { ValueKind } from './mysql-columns.js';
+import { HEX_MAX_BYTES, type ValueKind } from './mysql-columns.js';
 
 const ESCAPES: Readonly<Record<string, string>> = {
   '\0': '\\0',
@@ -21,18 +21,24 @@ export function quoteString(text: string): string {
 }
 
 /**
- * One raw value from the text protocol as an SQL literal: numbers as the server printed
- * them, binary data as a hex literal (`''` when empty: `0x` alone is not valid), everything
- * else as an escaped utf8mb4 string (the session's result charset).
+ * One raw value from the text protocol as the bytes of an SQL literal: numbers as the server
+ * printed them; BIT values, and binary values up to {@link HEX_MAX_BYTES} bytes, as a hex
+ * literal (`''` when empty: `0x` alone is not valid); longer binary values as `_binary'…'`
+ * with `quoteString`'s escapes and every other byte as it is; everything else as an escaped
+ * utf8mb4 string (the session's result charset). The definition `InsertEncoder` writes.
  */
-export function valueLiteral(value: Buffer | null, kind: ValueKind): string {
-  if (value === null) return 'NULL';
+export function valueLiteral(value: Buffer | null, kind: ValueKind): Buffer {
+  if (value === null) return Buffer.from('NULL');
   switch (kind) {
     case 'number':
-      return value.toString('latin1');
+      return Buffer.from(value.toString('latin1'), 'utf8');
     case 'hex':
-      return value.length === 0 ? "''" : `0x${value.toString('hex')}`;
+      return Buffer.from(value.length === 0 ? "''" : `0x${value.toString('hex')}`);
+    case 'binary':
+      return value.length <= HEX_MAX_BYTES
+        ? valueLiteral(value, 'hex')
+        : Buffer.from(`_binary${quoteString(value.toString('latin1'))}`, 'latin1');
     case 'string':
-      return quoteString(value.toString('utf8'));
+      return Buffer.from(quoteString(value.toString('utf8')), 'utf8');
   }
 }

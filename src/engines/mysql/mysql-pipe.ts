@@ -32,8 +32,16 @@ export class StatementPipe {
     this.#session = session;
   }
 
-  /** Sends statement number `index`; throws the failure of an earlier one, if any. */
+  /**
+   * Sends statement number `index`; throws the failure of an earlier one, if any, and
+   * TOO_LARGE_FOR_SERVER before sending a statement the server would refuse for its size.
+   */
   async run(index: number, text: string): Promise<void> {
+    // The command byte goes with the text into the packet the server measures.
+    if (text.length + 1 > this.#session.maxAllowedPacket) {
+      await this.#settle(0);
+      throw tooLarge(this.#session, index, text);
+    }
     this.#send(index, text);
     this.#uncommitted += text.length;
     if (this.#uncommitted >= COMMIT_BYTES) {
@@ -71,6 +79,30 @@ export class StatementPipe {
   }
 }
 
+const mib = (bytes: number): string => `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+
+function excerptOf(text: string): string {
+  return Buffer.from(text.slice(0, 80), 'latin1').toString('utf8').replace(/\s+/g, ' ');
+}
+
+/** RESTORE_FAILED for a statement longer than the server's max_allowed_packet. */
+function tooLarge(session: MysqlSession, index: number, text: string): LifeboatError {
+  const excerpt = excerptOf(text);
+  const need = Math.ceil((text.length + 1) / (1 << 20));
+  return new LifeboatError(
+    'RESTORE_FAILED',
+    `restore failed at statement ${index}: it is ${mib(text.length)}, more than the max_allowed_packet of "${session.target.display}" (${mib(session.maxAllowedPacket)})`,
+    {
+      hint: `raise it on that server to at least ${need} MiB (SET GLOBAL max_allowed_packet = ${need * (1 << 20)}, or max_allowed_packet = ${need}M under [mysqld]) and retry; the target was left as it was`,
+      details: {
+        statement: excerpt,
+        bytes: text.length,
+        maxAllowedPacket: session.maxAllowedPacket,
+      },
+    },
+  );
+}
+
 /** RESTORE_FAILED naming the statement, with its beginning in the hint. */
 export function statementFailure(
   session: MysqlSession,
@@ -81,7 +113,7 @@ export function statementFailure(
   const mapped = session.mapError(err, 'restoring');
   if (isLifeboatError(mapped, 'ABORTED') || isLifeboatError(mapped, 'DB_UNREACHABLE'))
     return mapped;
-  const excerpt = Buffer.from(text.slice(0, 80), 'latin1').toString('utf8').replace(/\s+/g, ' ');
+  const excerpt = excerptOf(text);
   return new LifeboatError(
     'RESTORE_FAILED',
     `restore failed at statement ${index}: ${mysqlMessage(err) || messageOf(err)}`,

@@ -204,7 +204,9 @@ async function verifyLocated(
     ok: hashOk,
     detail: measured.complete
       ? `${measured.artifact.sha256}`
-      : 'artifact could not be read to the end',
+      : deep && streamError !== null
+        ? 'not read to the end: the restore stopped first'
+        : 'artifact could not be read to the end',
   });
   if (measured.complete && !hashOk) {
     return fail(
