@@ -148,18 +148,52 @@ function columnConstraints(c: ColumnRow): string {
 }
 
 /**
- * CREATE TABLE with columns (defaults that use a sequence excepted: they follow the sequence),
- * CHECK constraints, inheritance or partitioning, then owner, comments and grants.
+ * True when `CREATE TABLE … PARTITION OF` or `… INHERITS` would not give `t` its columns in
+ * the source's order: those put the parents' columns first, in the parents' order, then the
+ * table's own. A table attached as a partition, or given its parent with `ALTER TABLE …
+ * INHERIT`, or a child whose parent got a column later, has another order; `SELECT *`, a
+ * positional INSERT and the row checksums (COPY lines) depend on it. `columnsOf` gives a
+ * parent's column names by qualified name (undefined for a table lifeboat did not read).
  */
-export function tableDdl(t: TableRow, o: OwnershipOptions): string[] {
+export function columnOrderChanges(
+  t: TableRow,
+  columnsOf: (qname: string) => readonly string[] | undefined,
+): boolean {
+  if (t.parents === null || t.ofType !== null) return false;
+  const expected: string[] = [];
+  for (const parent of t.bound !== null ? t.parents.slice(0, 1) : t.parents) {
+    const names = columnsOf(parent);
+    if (names === undefined) return false;
+    for (const name of names) if (!expected.includes(name)) expected.push(name);
+  }
+  for (const c of t.columns) if (!expected.includes(c.name)) expected.push(c.name);
+  return expected.some((name, i) => t.columns[i]?.name !== name);
+}
+
+/**
+ * CREATE TABLE with columns (defaults that use a sequence excepted: they follow the sequence),
+ * CHECK constraints, inheritance or partitioning, then owner, comments and grants. With
+ * `ownOrder` (see {@link columnOrderChanges}) a partition or child is created on its own with
+ * every column in its order, and the parent's CHECK constraints and NOT NULLs (which ATTACH
+ * and INHERIT require), then attached (as pg_dump does for partitions) or given its parents:
+ * its inherited columns and constraints are then also its own (`attislocal`, `conislocal`).
+ */
+export function tableDdl(t: TableRow, o: OwnershipOptions, ownOrder = false): string[] {
   const checks = (t.checks ?? [])
-    .filter((c) => c.local && c.validated)
+    .filter((c) => (c.local || ownOrder) && c.validated)
     .map((c) => `    CONSTRAINT ${c.name} ${c.def}`);
   const opts = t.options === null ? '' : ` WITH (${t.options.join(', ')})`;
   const partBy = t.partkey === null ? '' : ` PARTITION BY ${t.partkey}`;
   const unlogged = t.unlogged ? 'UNLOGGED ' : '';
   let create: string;
-  if (t.bound !== null && t.parents?.[0] !== undefined) {
+  if (ownOrder && t.parents !== null) {
+    const body = [...t.columns.map(columnDdl), ...checks].join(',\n');
+    create = `CREATE ${unlogged}TABLE ${t.qname} (\n${body}\n)${partBy}${opts};`;
+    create +=
+      t.bound !== null
+        ? `\nALTER TABLE ONLY ${t.parents[0]} ATTACH PARTITION ${t.qname} ${t.bound};`
+        : t.parents.map((p) => `\nALTER TABLE ONLY ${t.qname} INHERIT ${p};`).join('');
+  } else if (t.bound !== null && t.parents?.[0] !== undefined) {
     const body = checks.length === 0 ? '' : ` (\n${checks.join(',\n')}\n)`;
     create = `CREATE ${unlogged}TABLE ${t.qname} PARTITION OF ${t.parents[0]}${body}\n${t.bound}${partBy}${opts};`;
   } else if (t.ofType !== null) {

@@ -30,6 +30,7 @@ import {
   sequenceDdl,
   sequenceOwnedByDdl,
   tableDdl,
+  columnOrderChanges,
   tableSecurityDdl,
   tableTailDdl,
   typeDdl,
@@ -87,6 +88,7 @@ export async function buildSchema(
   const eventTriggers = selected === undefined ? await eventTriggerStatements(client, o) : [];
   const publications = selected === undefined ? await publicationStatements(client, o) : [];
   const seqKeys = new Set(sequences.map((s) => key(PG_CLASS, s.oid)));
+  const columnsByTable = new Map(tables.map((t) => [t.qname, t.columns.map((c) => c.name)]));
   const deps = new Map<string, Set<string>>();
   for (const d of depends) {
     if (d.from === null || d.to === null || d.from === d.to) continue;
@@ -136,7 +138,11 @@ export async function buildSchema(
       key: key(PG_CLASS, t.oid),
       priority: 5,
       name: t.qname,
-      sql: tableDdl(t, o),
+      sql: tableDdl(
+        t,
+        o,
+        columnOrderChanges(t, (q) => columnsByTable.get(q)),
+      ),
       table: t,
     })),
     ...views.map((v) => ({
