@@ -184,6 +184,30 @@ describe('sqlite dump/restore round trips', () => {
     });
   });
 
+  test('user_version and application_id come back with a whole-database restore, not a selective one', async () => {
+    const source = fresh('versioned');
+    withDb(source.database, (db) => {
+      db.exec('CREATE TABLE a (x); CREATE TABLE b (y); INSERT INTO a VALUES (1);');
+      db.pragma('user_version = 42');
+      db.pragma('application_id = -123456');
+    });
+    const pragmas = (path: string): unknown[] =>
+      withDb(path, (db) => [
+        db.pragma('user_version', { simple: true }),
+        db.pragma('application_id', { simple: true }),
+      ]);
+    const { dumped, restored } = await roundTrip(source);
+    expect(dumped.sql).toContain('PRAGMA user_version=42;\nPRAGMA application_id=-123456;\n');
+    expect(pragmas(restored.database)).toEqual(pragmas(source.database));
+    expect(pragmas(restored.database)).toEqual([42n, -123456n]);
+
+    // A selective restore leaves the target's own.
+    const other = fresh('other');
+    withDb(other.database, (db) => db.pragma('user_version = 7'));
+    await sqliteEngine.restore(other, chunked(dumped.sql), { signal: never(), tables: ['a'] });
+    expect(pragmas(other.database)).toEqual([7n, 0n]);
+  });
+
   test('edge literals: -0.0, infinities, extreme integers, integral reals stay REAL', async () => {
     const source = fresh('literals');
     withDb(source.database, (db) => {
