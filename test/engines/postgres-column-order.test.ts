@@ -32,6 +32,27 @@ CREATE TABLE other (w text, x int NOT NULL);
 CREATE TABLE both_parents (v int) INHERITS (parent, other);
 CREATE TABLE in_order (k int) INHERITS (parent);
 
+-- what a partition or child set on a column it took from its parent
+CREATE TABLE dp (a int, b text DEFAULT 'parent', c int) PARTITION BY LIST (a);
+CREATE TABLE dp_own PARTITION OF dp FOR VALUES IN (1);
+ALTER TABLE dp_own ALTER COLUMN b SET DEFAULT 'own';
+ALTER TABLE dp_own ALTER COLUMN c SET NOT NULL;
+CREATE TABLE dp_none PARTITION OF dp FOR VALUES IN (2);
+ALTER TABLE dp_none ALTER COLUMN b DROP DEFAULT;
+CREATE TABLE dp_same PARTITION OF dp FOR VALUES IN (3);
+CREATE TABLE di (x int DEFAULT 1, y int, s serial);
+CREATE TABLE di_own (z int) INHERITS (di);
+ALTER TABLE di_own ALTER COLUMN x SET DEFAULT 2;
+ALTER TABLE di_own ALTER COLUMN y SET NOT NULL;
+ALTER TABLE di_own ALTER COLUMN s DROP DEFAULT;
+CREATE TABLE di_none () INHERITS (di);
+ALTER TABLE di_none ALTER COLUMN x DROP DEFAULT;
+-- a column of its own that is also the parent's, written without a default
+CREATE TABLE di_merged (x int, w int);
+ALTER TABLE di_merged ADD COLUMN y int, ADD COLUMN s int NOT NULL;
+ALTER TABLE di_merged DROP COLUMN w;
+ALTER TABLE di_merged INHERIT di;
+
 INSERT INTO parted VALUES (1, 'one', '2024-05-01'), (2, 'two', NULL), (3, 'three', '2023-01-01'), (4, 'four', '2025-01-01');
 INSERT INTO adopted VALUES (1, 'a', 10);
 INSERT INTO grown (x, y, own, later) VALUES (2, 'g', 2.25, false);
@@ -51,9 +72,21 @@ const columnOrder = (db: string): string =>
       GROUP BY c.relname ORDER BY 1`,
   );
 
+/** Every user table's columns with NOT NULL and default. */
+const columnSettings = (db: string): string =>
+  psql(
+    db,
+    `SELECT concat_ws('|', c.relname, a.attname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid))
+       FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+        AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY c.relname, a.attname`,
+  );
+
 const normalize = (text: string): string => text.replace(/^-- Dumped (from|by) .*$/gm, '');
 
-test('partitions and inheritance children keep their column order, and the restore its checksums', async () => {
+test('partitions and inheritance children keep their column order, defaults and NOT NULLs, and the restore its checksums', async () => {
   const dbs = scratchDatabases();
   const source = await dbs.fresh();
   psql(source, SCHEMA);
@@ -75,6 +108,10 @@ test('partitions and inheritance children keep their column order, and the resto
   expect(byName(result.tables)).toEqual(byName(dump.tables));
   expect(columnOrder(target)).toBe(columnOrder(source));
   expect(columnOrder(target)).toContain('grown: x, y, own, later');
+  expect(columnSettings(target)).toBe(columnSettings(source));
+  expect(columnSettings(target)).toContain("dp_own|b|f|'own'::text");
+  expect(columnSettings(target)).toContain('di_own|y|t');
+  expect(columnSettings(target)).toMatch(/di_none\|x\|f *$/m);
   const again = await postgresEngine.summarize(pgTarget(target), undefined, { signal });
   expect(byName(again)).toEqual(byName(dump.tables));
   expect(normalize(pgDump(target, ['--data-only']))).toBe(

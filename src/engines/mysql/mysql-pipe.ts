@@ -34,7 +34,7 @@ export class StatementPipe {
 
   /**
    * Sends statement number `index`; throws the failure of an earlier one, if any, and
-   * TOO_LARGE_FOR_SERVER before sending a statement the server would refuse for its size.
+   * RESTORE_FAILED instead of sending a statement longer than the server's max_allowed_packet.
    */
   async run(index: number, text: string): Promise<void> {
     // The command byte goes with the text into the packet the server measures.

@@ -148,37 +148,78 @@ function columnConstraints(c: ColumnRow): string {
 }
 
 /**
+ * The columns of a table's parents, in `t.parents`' order; undefined when `t` has none, or a
+ * parent lifeboat did not read (then the table is written as PARTITION OF / INHERITS alone).
+ */
+export type ParentColumns = readonly (readonly ColumnRow[])[] | undefined;
+
+/** The parents whose columns `CREATE TABLE` takes: a partition's one parent, or all. */
+function creatingParents(t: TableRow, parents: readonly (readonly ColumnRow[])[]) {
+  return t.bound !== null ? parents.slice(0, 1) : parents;
+}
+
+/**
  * True when `CREATE TABLE … PARTITION OF` or `… INHERITS` would not give `t` its columns in
  * the source's order: those put the parents' columns first, in the parents' order, then the
  * table's own. A table attached as a partition, or given its parent with `ALTER TABLE …
  * INHERIT`, or a child whose parent got a column later, has another order; `SELECT *`, a
- * positional INSERT and the row checksums (COPY lines) depend on it. `columnsOf` gives a
- * parent's column names by qualified name (undefined for a table lifeboat did not read).
+ * positional INSERT and the row checksums (COPY lines) depend on it.
  */
-export function columnOrderChanges(
+function columnOrderChanges(t: TableRow, parents: readonly (readonly ColumnRow[])[]): boolean {
+  const expected = new Set<string>();
+  for (const columns of creatingParents(t, parents)) for (const c of columns) expected.add(c.name);
+  for (const c of t.columns) expected.add(c.name);
+  return [...expected].some((name, i) => t.columns[i]?.name !== name);
+}
+
+/**
+ * `ALTER TABLE ONLY … ALTER COLUMN` for what a partition or child set on a column it shares
+ * with its parents: a default of its own, none where a parent has one, NOT NULL. `PARTITION
+ * OF` and `INHERITS` copy the parents' defaults (not those that call `nextval()`, which are
+ * set after all tables, see {@link tableTailDdl}) onto every column not `written` with a
+ * default of its own, and their NOT NULLs.
+ */
+function inheritedColumnDdl(
   t: TableRow,
-  columnsOf: (qname: string) => readonly string[] | undefined,
-): boolean {
-  if (t.parents === null || t.ofType !== null) return false;
-  const expected: string[] = [];
-  for (const parent of t.bound !== null ? t.parents.slice(0, 1) : t.parents) {
-    const names = columnsOf(parent);
-    if (names === undefined) return false;
-    for (const name of names) if (!expected.includes(name)) expected.push(name);
+  parents: readonly (readonly ColumnRow[])[],
+  written: ReadonlySet<string>,
+): string[] {
+  const out: string[] = [];
+  for (const c of t.columns) {
+    if (c.generated !== '' || c.identity !== '') continue;
+    const from = creatingParents(t, parents).flatMap((cols) =>
+      cols.filter((p) => p.name === c.name),
+    );
+    if (from.length === 0) continue; // the table's own column, written whole
+    const alter = `ALTER TABLE ONLY ${t.qname} ALTER COLUMN ${c.name}`;
+    const ownDefault = c.default !== null && !c.defaultUsesSequence;
+    if (!(written.has(c.name) && ownDefault)) {
+      const copied =
+        from.find((p) => p.default !== null && !p.defaultUsesSequence)?.default ?? null;
+      if (c.default === null && copied !== null) out.push(`${alter} DROP DEFAULT;`);
+      else if (ownDefault && c.default !== copied) out.push(`${alter} SET DEFAULT ${c.default};`);
+    }
+    if (!written.has(c.name) && c.notnull && !from.some((p) => p.notnull))
+      out.push(`${alter} SET NOT NULL;`);
   }
-  for (const c of t.columns) if (!expected.includes(c.name)) expected.push(c.name);
-  return expected.some((name, i) => t.columns[i]?.name !== name);
+  return out;
 }
 
 /**
  * CREATE TABLE with columns (defaults that use a sequence excepted: they follow the sequence),
- * CHECK constraints, inheritance or partitioning, then owner, comments and grants. With
- * `ownOrder` (see {@link columnOrderChanges}) a partition or child is created on its own with
- * every column in its order, and the parent's CHECK constraints and NOT NULLs (which ATTACH
- * and INHERIT require), then attached (as pg_dump does for partitions) or given its parents:
- * its inherited columns and constraints are then also its own (`attislocal`, `conislocal`).
+ * CHECK constraints, inheritance or partitioning, then owner, comments and grants. A partition
+ * or child whose columns are not in the order PARTITION OF / INHERITS would give (see
+ * {@link columnOrderChanges}) is created on its own with every column in its order, and the
+ * parent's CHECK constraints and NOT NULLs (which ATTACH and INHERIT require), then attached
+ * (as pg_dump does for partitions) or given its parents: its inherited columns and constraints
+ * are then also its own (`attislocal`, `conislocal`).
  */
-export function tableDdl(t: TableRow, o: OwnershipOptions, ownOrder = false): string[] {
+export function tableDdl(t: TableRow, o: OwnershipOptions, parents: ParentColumns): string[] {
+  const ownOrder =
+    t.parents !== null &&
+    t.ofType === null &&
+    parents !== undefined &&
+    columnOrderChanges(t, parents);
   const checks = (t.checks ?? [])
     .filter((c) => (c.local || ownOrder) && c.validated)
     .map((c) => `    CONSTRAINT ${c.name} ${c.def}`);
@@ -186,6 +227,7 @@ export function tableDdl(t: TableRow, o: OwnershipOptions, ownOrder = false): st
   const partBy = t.partkey === null ? '' : ` PARTITION BY ${t.partkey}`;
   const unlogged = t.unlogged ? 'UNLOGGED ' : '';
   let create: string;
+  let written: ReadonlySet<string> | undefined; // the columns CREATE TABLE … PARTITION OF / INHERITS names
   if (ownOrder && t.parents !== null) {
     const body = [...t.columns.map(columnDdl), ...checks].join(',\n');
     create = `CREATE ${unlogged}TABLE ${t.qname} (\n${body}\n)${partBy}${opts};`;
@@ -194,6 +236,7 @@ export function tableDdl(t: TableRow, o: OwnershipOptions, ownOrder = false): st
         ? `\nALTER TABLE ONLY ${t.parents[0]} ATTACH PARTITION ${t.qname} ${t.bound};`
         : t.parents.map((p) => `\nALTER TABLE ONLY ${t.qname} INHERIT ${p};`).join('');
   } else if (t.bound !== null && t.parents?.[0] !== undefined) {
+    written = new Set();
     const body = checks.length === 0 ? '' : ` (\n${checks.join(',\n')}\n)`;
     create = `CREATE ${unlogged}TABLE ${t.qname} PARTITION OF ${t.parents[0]}${body}\n${t.bound}${partBy}${opts};`;
   } else if (t.ofType !== null) {
@@ -206,10 +249,16 @@ export function tableDdl(t: TableRow, o: OwnershipOptions, ownOrder = false): st
     const body = all.length === 0 ? '' : ` (\n${all.join(',\n')}\n)`;
     create = `CREATE ${unlogged}TABLE ${t.qname} OF ${t.ofType}${body}${partBy}${opts};`;
   } else {
-    const cols = t.columns.filter((c) => c.local).map(columnDdl);
+    const local = t.columns.filter((c) => c.local);
+    written = new Set(local.map((c) => c.name));
+    const cols = local.map(columnDdl);
     const inherits = t.parents === null ? '' : `\nINHERITS (${t.parents.join(', ')})`;
     create = `CREATE ${unlogged}TABLE ${t.qname} (\n${[...cols, ...checks].join(',\n')}\n)${inherits}${partBy}${opts};`;
   }
+  if (parents !== undefined && written !== undefined)
+    create += inheritedColumnDdl(t, parents, written)
+      .map((sql) => `\n${sql}`)
+      .join('');
   const out = [
     create,
     ...columnSettingsDdl(t.qname, t.columnSettings),

@@ -15,6 +15,7 @@ import {
   readTables,
   readTypes,
   readViews,
+  type ColumnRow,
   type SequenceRow,
   type TableRow,
 } from './postgres-catalog.js';
@@ -30,7 +31,7 @@ import {
   sequenceDdl,
   sequenceOwnedByDdl,
   tableDdl,
-  columnOrderChanges,
+  type ParentColumns,
   tableSecurityDdl,
   tableTailDdl,
   typeDdl,
@@ -88,7 +89,17 @@ export async function buildSchema(
   const eventTriggers = selected === undefined ? await eventTriggerStatements(client, o) : [];
   const publications = selected === undefined ? await publicationStatements(client, o) : [];
   const seqKeys = new Set(sequences.map((s) => key(PG_CLASS, s.oid)));
-  const columnsByTable = new Map(tables.map((t) => [t.qname, t.columns.map((c) => c.name)]));
+  const columnsByTable = new Map(tables.map((t) => [t.qname, t.columns]));
+  const parentColumns = (t: TableRow): ParentColumns => {
+    if (t.parents === null) return undefined;
+    const parents: ColumnRow[][] = [];
+    for (const qname of t.parents) {
+      const columns = columnsByTable.get(qname);
+      if (columns === undefined) return undefined;
+      parents.push(columns);
+    }
+    return parents;
+  };
   const deps = new Map<string, Set<string>>();
   for (const d of depends) {
     if (d.from === null || d.to === null || d.from === d.to) continue;
@@ -138,11 +149,7 @@ export async function buildSchema(
       key: key(PG_CLASS, t.oid),
       priority: 5,
       name: t.qname,
-      sql: tableDdl(
-        t,
-        o,
-        columnOrderChanges(t, (q) => columnsByTable.get(q)),
-      ),
+      sql: tableDdl(t, o, parentColumns(t)),
       table: t,
     })),
     ...views.map((v) => ({
