@@ -75,9 +75,9 @@ export class SqliteDumpSession implements DumpSession {
     if (!this.#plan.scope.schema) return;
     const buf = new OutBuffer(out);
     // Applications keep their schema version in user_version (a migration framework reads it to
-    // decide what to run), and their file type in application_id; `.dump` leaves both out. A
-    // whole-database dump only: a selective restore does not change the target's.
-    if (this.#plan.scope.tables === undefined && this.#plan.scope.excludeTables === undefined) {
+    // decide what to run), and their file type in application_id; `.dump` leaves both out. Not
+    // in a dump of chosen tables: restoring a few tables does not make the target that version.
+    if (this.#plan.scope.tables === undefined) {
       for (const pragma of ['user_version', 'application_id']) {
         const value = Number(this.#plan.db.pragma(pragma, { simple: true }));
         if (value !== 0) buf.add(`PRAGMA ${pragma}=${value};\n`);
