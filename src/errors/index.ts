@@ -8,5 +8,6 @@ export {
   throwIfAborted,
   abortedError,
   toLifeboatError,
+  internalBug,
   type LifeboatErrorOptions,
 } from './lifeboat-error.js';

@@ -109,6 +109,21 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /**
+ * INTERNAL for a JavaScript error only a bug in lifeboat makes (a TypeError, RangeError or
+ * ReferenceError: no database, file or network error is one), or undefined. An engine's error
+ * mapper asks first, so that such a bug is not reported as the server's error with "see the
+ * server log" as its hint.
+ */
+export function internalBug(err: unknown, context: string): LifeboatError | undefined {
+  if (!(err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError))
+    return undefined;
+  return new LifeboatError('INTERNAL', `${context}: ${messageOf(err)}`, {
+    hint: 'this is a bug in lifeboat; please report it with the command you ran',
+    cause: err,
+  });
+}
+
+/**
  * Turns anything thrown inside a job into a LifeboatError: LifeboatErrors pass through, an
  * interruption (the signal fired, or Node's AbortError) becomes ABORTED, anything else is a
  * bug reported as INTERNAL with `action` saying what was being done.

@@ -53,6 +53,13 @@ ALTER TABLE di_merged ADD COLUMN y int, ADD COLUMN s int NOT NULL;
 ALTER TABLE di_merged DROP COLUMN w;
 ALTER TABLE di_merged INHERIT di;
 
+-- tables without columns, with rows
+CREATE TABLE zero ();
+CREATE TABLE zero_child () INHERITS (zero);
+INSERT INTO zero DEFAULT VALUES;
+INSERT INTO zero_child DEFAULT VALUES;
+INSERT INTO zero_child DEFAULT VALUES;
+
 INSERT INTO parted VALUES (1, 'one', '2024-05-01'), (2, 'two', NULL), (3, 'three', '2023-01-01'), (4, 'four', '2025-01-01');
 INSERT INTO adopted VALUES (1, 'a', 10);
 INSERT INTO grown (x, y, own, later) VALUES (2, 'g', 2.25, false);
@@ -110,6 +117,7 @@ test('partitions and inheritance children keep their column order, defaults and 
   expect(columnOrder(target)).toContain('grown: x, y, own, later');
   expect(columnSettings(target)).toBe(columnSettings(source));
   expect(columnSettings(target)).toContain("dp_own|b|f|'own'::text");
+  expect(byName(result.tables).zero_child?.rows).toBe(2);
   expect(columnSettings(target)).toContain('di_own|y|t');
   expect(columnSettings(target)).toMatch(/di_none\|x\|f *$/m);
   const again = await postgresEngine.summarize(pgTarget(target), undefined, { signal });

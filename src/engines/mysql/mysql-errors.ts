@@ -1,6 +1,6 @@
 import type { ConnectionTarget } from '../engine.js';
 import { NETWORK_ERROR_CODES, unreachable } from '../shared/network-errors.js';
-import { LifeboatError, messageOf } from '../../errors/index.js';
+import { LifeboatError, internalBug, messageOf } from '../../errors/index.js';
 
 /** The error code mysql2 attaches: a server code (`ER_…`) or a socket code (`ECONNREFUSED`). */
 export function mysqlCode(err: unknown): string | undefined {
@@ -55,10 +55,16 @@ export function fromMysqlError(
         },
       );
     default:
-      return new LifeboatError(
-        'DB_ERROR',
-        `mysql error while ${action} ${where}: ${mysqlMessage(err)}`,
-        { hint: 'see the server error above; nothing was changed', cause: err },
+      return (
+        internalBug(err, `lifeboat failed while ${action} ${where}`) ??
+        new LifeboatError(
+          'DB_ERROR',
+          `mysql error while ${action} ${where}: ${mysqlMessage(err)}`,
+          {
+            hint: 'see the server error above; nothing was changed',
+            cause: err,
+          },
+        )
       );
   }
 }

@@ -302,7 +302,7 @@ export async function readTables(c: PgClient, relkind: 'rp' | 'f' = 'rp'): Promi
        (SELECT json_agg(format('%I.%I', pn.nspname, pc.relname) ORDER BY i.inhseqno) FROM pg_inherits i
           JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
           WHERE i.inhrelid = c.oid) AS parents,
-       (SELECT json_agg(json_build_object('name', quote_ident(a.attname), 'type', format_type(a.atttypid, a.atttypmod),
+       COALESCE((SELECT json_agg(json_build_object('name', quote_ident(a.attname), 'type', format_type(a.atttypid, a.atttypmod),
           'notnull', a.attnotnull, 'notnullName', ${notnullName}, 'local', a.attislocal,
           'default', CASE WHEN a.atthasdef THEN pg_get_expr(d.adbin, d.adrelid) END,
           'defaultUsesSequence', EXISTS (SELECT 1 FROM pg_depend dd JOIN pg_class sc ON sc.oid = dd.refobjid
@@ -316,7 +316,7 @@ export async function readTables(c: PgClient, relkind: 'rp' | 'f' = 'rp'): Promi
           'collation', ${COLLATION('a.attcollation', 'a.atttypid')},
           'comment', col_description(c.oid, a.attnum), 'acl', ${aclJson('a.attacl')}) ORDER BY a.attnum)
         FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns,
        (SELECT json_agg(json_build_object('name', quote_ident(conname), 'def', pg_get_constraintdef(oid),
           'local', conislocal, 'validated', convalidated) ORDER BY conname)
         FROM pg_constraint WHERE conrelid = c.oid AND contype = 'c') AS checks,

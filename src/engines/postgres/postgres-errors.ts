@@ -1,5 +1,11 @@
 import { NETWORK_ERROR_CODES, unreachable } from '../shared/network-errors.js';
-import { LifeboatError, abortedError, messageOf, systemCode } from '../../errors/index.js';
+import {
+  LifeboatError,
+  abortedError,
+  internalBug,
+  messageOf,
+  systemCode,
+} from '../../errors/index.js';
 
 /** The fields of a server error that lifeboat reports (see pg's DatabaseError). */
 export interface PgErrorFields {
@@ -57,10 +63,13 @@ export function fromPgError(
     case '57014':
       return abortedError(err);
     default:
-      return new LifeboatError('DB_ERROR', `postgresql error ${where}: ${message}`, {
-        hint: pgFields(err).hint ?? 'see the postgresql server log for details',
-        cause: err,
-      });
+      return (
+        internalBug(err, `lifeboat failed ${where}`) ??
+        new LifeboatError('DB_ERROR', `postgresql error ${where}: ${message}`, {
+          hint: pgFields(err).hint ?? 'see the postgresql server log for details',
+          cause: err,
+        })
+      );
   }
 }
 

@@ -1,4 +1,4 @@
-import { LifeboatError, messageOf, systemCode } from '../../errors/index.js';
+import { LifeboatError, internalBug, messageOf, systemCode } from '../../errors/index.js';
 
 /**
  * Translates an error from better-sqlite3 (a `SqliteError` with an extended result code such as
@@ -60,13 +60,12 @@ export function fromSqliteError(err: unknown, action: string, path: string): Lif
         cause: err,
       });
     default:
-      return new LifeboatError(
-        'DB_ERROR',
-        `sqlite error while ${action} ${quoted}: ${lower(message)}`,
-        {
+      return (
+        internalBug(err, `lifeboat failed while ${action} ${quoted}`) ??
+        new LifeboatError('DB_ERROR', `sqlite error while ${action} ${quoted}: ${lower(message)}`, {
           hint: 'run "sqlite3 <file> \'PRAGMA integrity_check\'" to check the database',
           cause: err,
-        },
+        })
       );
   }
 }
