@@ -48,7 +48,7 @@ describe('lifeboat db info|optimize|check|repair (PostgreSQL)', () => {
     ).info;
     expect(info.serverVersion).toMatch(/^15\./);
     expect(info.sizeBytes).toBeGreaterThan(1_000_000);
-    expect(info.tables.length).toBe(57);
+    expect(info.tables.length).toBe(58);
     const sizes = info.tables.map((t) => t.sizeBytes);
     expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
     // The fixture ends with ANALYZE: the estimates are the row counts.
@@ -61,14 +61,14 @@ describe('lifeboat db info|optimize|check|repair (PostgreSQL)', () => {
     expect(code).toBe(0);
     const report = (out as { report: Report }).report;
     expect(report.ok).toBe(true);
-    expect(report.tables.length).toBe(57);
+    expect(report.tables.length).toBe(58);
     expect(report.tables.every((t) => t.status === 'analyzed')).toBe(true);
     expect(
       value(
         source,
         'SELECT count(*) FROM pg_stat_user_tables WHERE last_vacuum IS NOT NULL AND last_analyze IS NOT NULL',
       ),
-    ).toBe('57');
+    ).toBe('58');
   });
 
   it('check reads every table, uses amcheck once installed, and finds an index that lost rows', async () => {

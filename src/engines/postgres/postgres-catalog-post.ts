@@ -33,8 +33,10 @@ const USER_REL = (col: string): string =>
 
 /**
  * Constraints added after the data (primary keys, unique, exclusion, foreign keys and NOT VALID
- * checks), indexes that back no constraint, triggers and row-level security policies. Objects a
- * partition inherits from its parent are left out: attaching recreates them.
+ * checks), indexes that back no constraint (a partition's too, under its own name), triggers
+ * and row-level security policies. Constraints and triggers a partition inherits from its
+ * parent are left out: creating the parent's recreates them (a trigger copy enabled otherwise
+ * than its parent's gets its own ALTER TABLE).
  */
 export function readPostData(c: PgClient): Promise<PostRow[]> {
   return rowsOf(
@@ -56,15 +58,27 @@ export function readPostData(c: PgClient): Promise<PostRow[]> {
        obj_description(i.indexrelid, 'pg_class'),
        format('INDEX %s', ${REL('i.indexrelid')}),
        NULLIF(concat_ws(E'\n',
-         CASE WHEN i.indisclustered THEN format('ALTER TABLE %s CLUSTER ON %I;', ${REL('i.indrelid')}, ic.relname) END,
          -- statistics targets of expression columns (-1 the default before PostgreSQL 17, NULL from 17)
          (SELECT string_agg(format('ALTER INDEX %s ALTER COLUMN %s SET STATISTICS %s;', ${REL('i.indexrelid')},
              a.attnum, a.attstattarget), E'\n' ORDER BY a.attnum)
           FROM pg_attribute a WHERE a.attrelid = i.indexrelid AND NULLIF(a.attstattarget, -1) IS NOT NULL)), ''),
-       NULL, 'i' || ic.relname
+       -- Deepest partitions' indexes first, under their own names: CREATE INDEX on the
+       -- partitioned table then attaches them instead of creating (and naming) new ones.
+       NULL, 'i' || (9 - (SELECT count(*) FROM pg_partition_ancestors(i.indexrelid)))::text || ic.relname
      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-     WHERE ${USER_REL('i.indrelid')} AND NOT ic.relispartition
+     WHERE ${USER_REL('i.indrelid')}
        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
+     UNION ALL
+     -- Once every index exists (a partition's constraint's, too): the index a table is
+     -- clustered on, and the one that is its replica identity (logical replication of UPDATE
+     -- and DELETE relies on it).
+     SELECT i.indrelid, NULL, 'index',
+       concat_ws(E'\n',
+         CASE WHEN i.indisclustered THEN format('ALTER TABLE %s CLUSTER ON %I;', ${REL('i.indrelid')}, ic.relname) END,
+         CASE WHEN i.indisreplident THEN format('ALTER TABLE ONLY %s REPLICA IDENTITY USING INDEX %I;', ${REL('i.indrelid')}, ic.relname) END),
+       NULL, '', NULL, NULL, 'i9' || ic.relname
+     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+     WHERE (i.indisclustered OR i.indisreplident) AND ${USER_REL('i.indrelid')}
      UNION ALL
      SELECT t.tgrelid, NULL, 'trigger', pg_get_triggerdef(t.oid, false) || ';',
        obj_description(t.oid, 'pg_trigger'),
@@ -73,6 +87,16 @@ export function readPostData(c: PgClient): Promise<PostRow[]> {
        NULL, 't' || t.tgname
      FROM pg_trigger t
      WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND ${USER_REL('t.tgrelid')}
+     UNION ALL
+     -- A partition's copy of its parent's trigger, enabled otherwise than the parent's: after
+     -- every CREATE TRIGGER (which makes the copies).
+     SELECT t.tgrelid, NULL, 'trigger',
+       format('ALTER TABLE %s %s TRIGGER %I;', ${REL('t.tgrelid')},
+         CASE t.tgenabled WHEN 'O' THEN 'ENABLE' WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA'
+           WHEN 'A' THEN 'ENABLE ALWAYS' END, t.tgname),
+       NULL, '', NULL, NULL, '~' || t.tgname
+     FROM pg_trigger t JOIN pg_trigger pt ON pt.oid = t.tgparentid
+     WHERE t.tgenabled <> pt.tgenabled AND ${USER_REL('t.tgrelid')}
      UNION ALL
      SELECT p.polrelid, NULL, 'policy',
        format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s;', p.polname, ${REL('p.polrelid')},
@@ -107,7 +131,8 @@ export function readPostData(c: PgClient): Promise<PostRow[]> {
      FROM pg_rewrite r
      WHERE r.rulename <> '_RETURN' AND ${USER_REL('r.ev_class')}
      ) x ORDER BY kind <> 'constraint', kind <> 'index', kind <> 'fk', kind <> 'trigger',
-       kind <> 'statistics', kind <> 'rule', rel, sort`,
+       kind <> 'statistics', kind <> 'rule',
+       CASE kind WHEN 'index' THEN left(sort, 2) WHEN 'trigger' THEN left(sort, 1) END, rel, sort`,
   );
 }
 
