@@ -15,6 +15,14 @@ CREATE TABLE parted_1 (c date, gone int, b text, a int NOT NULL CONSTRAINT parte
 ALTER TABLE parted_1 DROP COLUMN gone;
 ALTER TABLE parted ATTACH PARTITION parted_1 FOR VALUES IN (1);
 CREATE TABLE parted_2 PARTITION OF parted FOR VALUES IN (2);
+CREATE TABLE keyed (id int, region text, PRIMARY KEY (id, region), UNIQUE (region, id)) PARTITION BY LIST (region);
+-- a partition's own names for the keys its parent's attach
+CREATE TABLE keyed_eu (id int NOT NULL, region text NOT NULL,
+  CONSTRAINT keyed_eu_custom_pk PRIMARY KEY (id, region), CONSTRAINT keyed_eu_custom_uq UNIQUE (region, id));
+ALTER TABLE keyed ATTACH PARTITION keyed_eu FOR VALUES IN ('eu');
+CREATE TABLE keyed_us PARTITION OF keyed FOR VALUES IN ('us') PARTITION BY LIST (id);
+CREATE TABLE keyed_us_1 (id int NOT NULL, region text NOT NULL, CONSTRAINT keyed_us_1_own_pk PRIMARY KEY (id, region));
+ALTER TABLE keyed_us ATTACH PARTITION keyed_us_1 FOR VALUES IN (1);
 CREATE TABLE parted_d (b text, c date, a int NOT NULL CONSTRAINT parted_a_check CHECK (a > 0)) PARTITION BY RANGE (c);
 ALTER TABLE parted ATTACH PARTITION parted_d DEFAULT;
 CREATE TABLE parted_d_old PARTITION OF parted_d FOR VALUES FROM (MINVALUE) TO ('2024-01-01');
@@ -60,6 +68,7 @@ INSERT INTO zero DEFAULT VALUES;
 INSERT INTO zero_child DEFAULT VALUES;
 INSERT INTO zero_child DEFAULT VALUES;
 
+INSERT INTO keyed VALUES (1, 'eu'), (1, 'us');
 INSERT INTO parted VALUES (1, 'one', '2024-05-01'), (2, 'two', NULL), (3, 'three', '2023-01-01'), (4, 'four', '2025-01-01');
 INSERT INTO adopted VALUES (1, 'a', 10);
 INSERT INTO grown (x, y, own, later) VALUES (2, 'g', 2.25, false);
@@ -77,6 +86,15 @@ const columnOrder = (db: string): string =>
       WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
         AND a.attnum > 0 AND NOT a.attisdropped
       GROUP BY c.relname ORDER BY 1`,
+  );
+
+/** Every user table's primary key, unique and exclusion constraints, with their indexes. */
+const keys = (db: string): string =>
+  psql(
+    db,
+    `SELECT concat_ws('|', conrelid::regclass, conname, contype, conindid::regclass, conparentid <> 0)
+       FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype IN ('p', 'u', 'x')
+      ORDER BY 1`,
   );
 
 /** Every user table's columns with NOT NULL and default. */
@@ -118,6 +136,9 @@ test('partitions and inheritance children keep their column order, defaults and 
   expect(columnSettings(target)).toBe(columnSettings(source));
   expect(columnSettings(target)).toContain("dp_own|b|f|'own'::text");
   expect(byName(result.tables).zero_child?.rows).toBe(2);
+  expect(keys(target)).toBe(keys(source));
+  expect(keys(target)).toContain('keyed_eu|keyed_eu_custom_pk|p|keyed_eu_custom_pk|t');
+  expect(keys(target)).toContain('keyed_us_1|keyed_us_1_own_pk|p|keyed_us_1_own_pk|t');
   expect(columnSettings(target)).toContain('di_own|y|t');
   expect(columnSettings(target)).toMatch(/di_none\|x\|f *$/m);
   const again = await postgresEngine.summarize(pgTarget(target), undefined, { signal });

@@ -33,10 +33,11 @@ const USER_REL = (col: string): string =>
 
 /**
  * Constraints added after the data (primary keys, unique, exclusion, foreign keys and NOT VALID
- * checks), indexes that back no constraint (a partition's too, under its own name), triggers
- * and row-level security policies. Constraints and triggers a partition inherits from its
- * parent are left out: creating the parent's recreates them (a trigger copy enabled otherwise
- * than its parent's gets its own ALTER TABLE).
+ * checks), indexes that back no constraint, triggers and row-level security policies. A
+ * partition's indexes and primary key, unique and exclusion constraints are written under
+ * their own names, before its parent's, which attach them; its foreign keys, CHECKs and
+ * triggers come from its parent's (a trigger copy enabled otherwise than its parent's gets
+ * its own ALTER TABLE).
  */
 export function readPostData(c: PgClient): Promise<PostRow[]> {
   return rowsOf(
@@ -48,10 +49,15 @@ export function readPostData(c: PgClient): Promise<PostRow[]> {
               co.conname, pg_get_constraintdef(co.oid)) AS sql,
        obj_description(co.oid, 'pg_constraint') AS comment,
        format('CONSTRAINT %I ON %s', co.conname, ${REL('co.conrelid')}) AS "commentTarget",
-       NULL AS extra, NULL AS owner, co.contype::text || co.conname::text AS sort
+       -- A partition's primary key, unique and exclusion constraints first (deepest partitions
+       -- first), under their own names: the partitioned table's then attaches them.
+       NULL AS extra, NULL AS owner,
+       (9 - (SELECT count(*) FROM pg_partition_ancestors(co.conrelid)))::text || co.contype::text || co.conname::text AS sort
      FROM pg_constraint co
-     WHERE co.conrelid <> 0 AND ${USER_REL('co.conrelid')} AND co.conparentid = 0 AND co.conislocal
-       AND (co.contype IN ('p', 'u', 'x', 'f') OR (co.contype = 'c' AND NOT co.convalidated))
+     WHERE co.conrelid <> 0 AND ${USER_REL('co.conrelid')}
+       AND ((co.conparentid = 0 AND co.conislocal
+             AND (co.contype IN ('p', 'u', 'x', 'f') OR (co.contype = 'c' AND NOT co.convalidated)))
+         OR (co.conparentid <> 0 AND co.contype IN ('p', 'u', 'x')))
      UNION ALL
      SELECT i.indrelid, NULL, 'index',
        replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ') || ';',
@@ -132,7 +138,8 @@ export function readPostData(c: PgClient): Promise<PostRow[]> {
      WHERE r.rulename <> '_RETURN' AND ${USER_REL('r.ev_class')}
      ) x ORDER BY kind <> 'constraint', kind <> 'index', kind <> 'fk', kind <> 'trigger',
        kind <> 'statistics', kind <> 'rule',
-       CASE kind WHEN 'index' THEN left(sort, 2) WHEN 'trigger' THEN left(sort, 1) END, rel, sort`,
+       CASE kind WHEN 'constraint' THEN left(sort, 1) WHEN 'index' THEN left(sort, 2)
+         WHEN 'trigger' THEN left(sort, 1) END, rel, sort`,
   );
 }
 
