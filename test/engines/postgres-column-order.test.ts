@@ -61,6 +61,16 @@ ALTER TABLE di_merged ADD COLUMN y int, ADD COLUMN s int NOT NULL;
 ALTER TABLE di_merged DROP COLUMN w;
 ALTER TABLE di_merged INHERIT di;
 
+-- replica identity and clustering by an index: after the index, never before
+CREATE TABLE ri (a int NOT NULL, b int);
+CREATE UNIQUE INDEX ri_a ON ri (a);
+ALTER TABLE ri REPLICA IDENTITY USING INDEX ri_a;
+ALTER TABLE ri CLUSTER ON ri_a;
+DO $$ BEGIN FOR i IN 1..12 LOOP
+  EXECUTE format('CREATE TABLE ri_%s (a int NOT NULL); CREATE UNIQUE INDEX ri_%s_a ON ri_%s (a);
+    ALTER TABLE ri_%s REPLICA IDENTITY USING INDEX ri_%s_a;', i, i, i, i, i);
+END LOOP; END $$;
+
 -- tables without columns, with rows
 CREATE TABLE zero ();
 CREATE TABLE zero_child () INHERITS (zero);
@@ -124,6 +134,16 @@ test('partitions and inheritance children keep their column order, defaults and 
   expect(dump.sql).toMatch(
     /CREATE TABLE public\.in_order \(\n {4}k integer\n\)\nINHERITS \(public\.parent\);/,
   );
+
+  const riIndex = dump.sql.indexOf('CREATE UNIQUE INDEX ri_a');
+  expect(riIndex).toBeGreaterThan(0);
+  expect(dump.sql.indexOf('REPLICA IDENTITY USING INDEX ri_a')).toBeGreaterThan(riIndex);
+  expect(dump.sql.indexOf('CLUSTER ON ri_a')).toBeGreaterThan(riIndex);
+  for (let i = 1; i <= 12; i++) {
+    const index = dump.sql.indexOf(`CREATE UNIQUE INDEX ri_${i}_a `);
+    expect(index).toBeGreaterThan(0);
+    expect(dump.sql.indexOf(`REPLICA IDENTITY USING INDEX ri_${i}_a;`)).toBeGreaterThan(index);
+  }
 
   const target = await dbs.fresh();
   const signal = new AbortController().signal;

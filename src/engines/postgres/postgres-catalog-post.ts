@@ -70,19 +70,22 @@ export function readPostData(c: PgClient): Promise<PostRow[]> {
           FROM pg_attribute a WHERE a.attrelid = i.indexrelid AND NULLIF(a.attstattarget, -1) IS NOT NULL)), ''),
        -- Deepest partitions' indexes first, under their own names: CREATE INDEX on the
        -- partitioned table then attaches them instead of creating (and naming) new ones.
+       -- pg_partition_ancestors counts an attached index and its ancestors, and is empty for
+       -- any other: the deepest sort first, the rest as i9.
        NULL, 'i' || (9 - (SELECT count(*) FROM pg_partition_ancestors(i.indexrelid)))::text || ic.relname
      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
      WHERE ${USER_REL('i.indrelid')}
        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
      UNION ALL
-     -- Once every index exists (a partition's constraint's, too): the index a table is
+     -- Once every index exists ('j' sorts after every 'i'; a partition's constraint's index
+     -- exists since the constraints): the index a table is
      -- clustered on, and the one that is its replica identity (logical replication of UPDATE
      -- and DELETE relies on it).
      SELECT i.indrelid, NULL, 'index',
        concat_ws(E'\n',
          CASE WHEN i.indisclustered THEN format('ALTER TABLE %s CLUSTER ON %I;', ${REL('i.indrelid')}, ic.relname) END,
          CASE WHEN i.indisreplident THEN format('ALTER TABLE ONLY %s REPLICA IDENTITY USING INDEX %I;', ${REL('i.indrelid')}, ic.relname) END),
-       NULL, '', NULL, NULL, 'i9' || ic.relname
+       NULL, '', NULL, NULL, 'j' || ic.relname
      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
      WHERE (i.indisclustered OR i.indisreplident) AND ${USER_REL('i.indrelid')}
      UNION ALL
