@@ -102,7 +102,7 @@ export function measure(script, cwd) {
   });
 }
 
-/** Times one case once (the issues ask for ratios from one run) and logs it to stderr. */
+/** Times one case once and logs it to stderr. */
 export async function once(name, script, cwd) {
   // The previous case's writes are flushed first, so their writeback is not timed here.
   spawnSync('sync');
@@ -113,6 +113,40 @@ export async function once(name, script, cwd) {
   );
   return result;
 }
+
+/** Runs of each timed case where a benchmark repeats them: BENCH_RUNS, default 3. */
+export const benchRuns = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+
+/**
+ * Times every case of `cases` (`[{ name, script }]`) `runs` times, in rounds (a, b, c, a, b,
+ * c, …) so that a machine that speeds up or slows down during the benchmark moves every case
+ * alike. Resolves to one result per case, in order: the median time with its CPU, the largest
+ * RSS of any run, the stdout of the last run, and every run's seconds (`samples`).
+ */
+export async function rounds(cases, runs, cwd) {
+  const all = cases.map(() => []);
+  for (let round = 0; round < runs; round++) {
+    for (const [i, c] of cases.entries()) {
+      all[i].push(await once(runs > 1 ? `${c.name} (run ${round + 1})` : c.name, c.script, cwd));
+    }
+  }
+  return all.map((results) => {
+    const sorted = [...results].sort((a, b) => a.seconds - b.seconds);
+    const mid = sorted[Math.floor((sorted.length - 1) / 2)];
+    return {
+      ...mid,
+      rss: Math.max(...results.map((r) => r.rss ?? 0)) || null,
+      stdout: results.at(-1).stdout,
+      samples: results.map((r) => r.seconds),
+    };
+  });
+}
+
+/** `median (min–max)` of a {@link rounds} result, or its seconds when there was one run. */
+export const spread = (r) =>
+  r?.samples === undefined || r.samples.length < 2
+    ? secs(r)
+    : `${secs(r)} (${Math.min(...r.samples).toFixed(2)}–${Math.max(...r.samples).toFixed(2)})`;
 
 export const secs = (r) => (r?.seconds == null ? '—' : `${r.seconds.toFixed(2)} s`);
 export const mib = (r) => (r?.rss == null ? 'n/a' : `${r.rss.toFixed(0)} MiB`);
@@ -134,7 +168,7 @@ export function printTable(title, rows) {
     const met = r.met === undefined ? '' : r.met ? 'yes' : 'no';
     const command = r.command === undefined ? '' : `\`${r.command.replaceAll('|', '\\|')}\``;
     console.log(
-      `| ${r.name.replaceAll('|', '\\|')} | ${secs(r.mine)} | ${secs(r.theirs)} | ${ratio} | ${r.goal ?? ''} | ${met} | ${mib(r.mine)} | ${command} |`,
+      `| ${r.name.replaceAll('|', '\\|')} | ${spread(r.mine)} | ${spread(r.theirs)} | ${ratio} | ${r.goal ?? ''} | ${met} | ${mib(r.mine)} | ${command} |`,
     );
   }
 }

@@ -206,6 +206,25 @@ describe('sqlite dump/restore round trips', () => {
     withDb(other.database, (db) => db.pragma('user_version = 7'));
     await sqliteEngine.restore(other, chunked(dumped.sql), { signal: never(), tables: ['a'] });
     expect(pragmas(other.database)).toEqual([7n, 0n]);
+
+    // A whole-database restore of a dump without them (both 0 at the source) resets the
+    // target's: the restored schema is the source's, not the version the target was at.
+    const unversioned = fresh('unversioned');
+    withDb(unversioned.database, (db) => db.exec('CREATE TABLE a (x)'));
+    const plain = await roundTrip(unversioned);
+    expect(plain.dumped.sql).not.toContain('PRAGMA user_version');
+    withDb(other.database, (db) => db.pragma('application_id = 99'));
+    await sqliteEngine.restore(other, chunked(plain.dumped.sql), { signal: never() });
+    expect(pragmas(other.database)).toEqual([0n, 0n]);
+
+    // A whole-database restore that fails leaves them as they were: the reset is part of the
+    // restore's transaction.
+    withDb(other.database, (db) => db.pragma('user_version = 5'));
+    const cut = plain.dumped.sql.replace('COMMIT;\n', '');
+    await expect(
+      sqliteEngine.restore(other, chunked(cut), { signal: never() }),
+    ).rejects.toMatchObject({ code: 'RESTORE_FAILED' });
+    expect(pragmas(other.database)).toEqual([5n, 0n]);
   });
 
   test('edge literals: -0.0, infinities, extreme integers, integral reals stay REAL', async () => {

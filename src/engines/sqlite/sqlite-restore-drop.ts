@@ -7,6 +7,9 @@ import { nameKey } from './sqlite-selection.js';
 /**
  * Clears what a restore replaces, inside its transaction: every user object of the target, or
  * with `requested` (name keys) just those tables, whose indexes and triggers go with them.
+ * Replacing the whole database also resets `user_version` and `application_id`, which a dump
+ * writes only when they are not 0: a target left at its own schema version would tell its
+ * migration framework that migrations ran which the restored schema does not have.
  */
 export function dropExisting(
   db: SqliteDb,
@@ -31,6 +34,8 @@ export function dropExisting(
         drops.push(`DROP TABLE IF EXISTS ${quote(e.name)}`);
     }
   }
+  // Header fields, not objects; set inside the transaction, so a failed restore keeps them.
+  if (requested === undefined) drops.push('PRAGMA user_version = 0', 'PRAGMA application_id = 0');
   for (const drop of drops) {
     try {
       db.exec(drop);
