@@ -101,3 +101,20 @@ describe('mysql oracle: app schema', () => {
     expect(left).not.toContain(`lifeboat_restore_${process.pid}_`);
   });
 });
+
+describe('mysql oracle: names with line breaks, a view over a stored function', () => {
+  const fixture = useFixtureDb('edge-names.sql', 'edge');
+
+  test('lifeboat and the mariadb client both restore the dump; schema and rows identical', async () => {
+    const target = fixture.fresh();
+    const result = await engine.restore(target, chunked(fixture.full.sql, 300), {
+      signal: signal(),
+    });
+    expect(byName(result.tables)).toEqual(byName(fixture.full.tables));
+    expect(schemaOf(target.database)).toEqual(schemaOf(fixture.source.database));
+    expect(checksumTables(target.database)).toEqual(checksumTables(fixture.source.database));
+    const db = fixture.created('edge_client');
+    mariadb(fixture.full.sql, db);
+    expect(schemaOf(db)).toEqual(schemaOf(fixture.source.database));
+  });
+});

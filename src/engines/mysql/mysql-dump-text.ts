@@ -12,7 +12,7 @@ import { DUMP_MARK } from './mysql-sniff.js';
  */
 export function headerText(serverVersion: string, database: string): string {
   return `${DUMP_MARK} v1 (lifeboat ${LIFEBOAT_VERSION}, server ${serverVersion})
--- database: ${quoteIdent(database)}
+-- database: ${commentIdent(database)}
 /*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;
 /*!40101 SET @OLD_CHARACTER_SET_RESULTS=@@CHARACTER_SET_RESULTS */;
 /*!40101 SET @OLD_COLLATION_CONNECTION=@@COLLATION_CONNECTION */;
@@ -40,9 +40,17 @@ export function footerText(): string {
 `;
 }
 
+/**
+ * A name for a `-- ` comment line: quoted, with line breaks written as `\n` / `\r`. A name may
+ * hold them, and a comment ends at the first one: the rest of the name would be read as SQL.
+ */
+function commentIdent(name: string): string {
+  return quoteIdent(name).replace(/[\r\n]/g, (c) => (c === '\n' ? '\\n' : '\\r'));
+}
+
 /** DROP and CREATE of one table. */
 export function tableText(name: string, create: string): string {
-  return `\n-- table ${quoteIdent(name)}\nDROP TABLE IF EXISTS ${quoteIdent(name)};\n${create};\n`;
+  return `\n-- table ${commentIdent(name)}\nDROP TABLE IF EXISTS ${quoteIdent(name)};\n${create};\n`;
 }
 
 /**
@@ -56,7 +64,7 @@ export function sequenceText(
 ): string {
   const ident = quoteIdent(name);
   const setval = state ? `DO SETVAL(${ident}, ${state.next}, 0, ${state.cycles});\n` : '';
-  return `\n-- sequence ${ident}\nDROP SEQUENCE IF EXISTS ${ident};\n${create};\n${setval}`;
+  return `\n-- sequence ${commentIdent(name)}\nDROP SEQUENCE IF EXISTS ${ident};\n${create};\n${setval}`;
 }
 
 /**
@@ -113,7 +121,7 @@ export function objectText(object: SchemaObject, noDefiner: boolean): string {
   ];
   const body =
     object.kind === 'view' ? `${create};\n` : `DELIMITER ;;\n${create} ;;\nDELIMITER ;\n`;
-  return `\n-- ${object.kind} ${quoteIdent(object.name)}
+  return `\n-- ${object.kind} ${commentIdent(object.name)}
 DROP ${DROP_KIND[object.kind]} IF EXISTS ${quoteIdent(object.name)};
 SET @saved_cs_client = @@character_set_client, @saved_sql_mode = @@sql_mode, @saved_col_connection = @@collation_connection, @saved_time_zone = @@time_zone;
 SET ${settings.join(', ')};

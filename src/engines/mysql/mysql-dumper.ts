@@ -153,8 +153,13 @@ export class MysqlDumpSession implements DumpSession {
     if (!this.#plan.scope.schema) return;
     const noDefiner = this.#plan.scope.options?.noDefiner === true;
     const buf = new OutBuffer(out);
+    // Routines before views: a view that calls a stored function cannot be created before the
+    // function, while a routine's body is resolved only when it runs, so it needs nothing first.
+    const routine = (o: SchemaObject): boolean => o.kind === 'procedure' || o.kind === 'function';
+    for (const object of this.#plan.objects.filter(routine)) buf.add(objectText(object, noDefiner));
     for (const view of this.#plan.views) buf.add(objectText(view.object, noDefiner));
-    for (const object of this.#plan.objects) buf.add(objectText(object, noDefiner));
+    for (const object of this.#plan.objects.filter((o) => !routine(o)))
+      buf.add(objectText(object, noDefiner));
     await buf.flush();
   }
 
