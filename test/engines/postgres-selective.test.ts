@@ -28,6 +28,10 @@ describe('postgres selective restore (--tables) into a database that has the sch
     return db;
   }
 
+  /** A data-only dump of the source. */
+  const dataOnlyDump = (): ReturnType<typeof dumpToString> =>
+    dumpToString(postgresEngine, pgTarget(source), { schema: false, data: true });
+
   /**
    * Restores `table` selectively into `target` expecting RESTORE_FAILED, and checks that the
    * target's schema did not change.
@@ -155,10 +159,7 @@ describe('postgres selective restore (--tables) into a database that has the sch
 
   test('a data-only artifact refills the chosen tables; foreign keys from other tables stay', async () => {
     const target = await copyOfSource();
-    const data = await dumpToString(postgresEngine, pgTarget(source), {
-      schema: false,
-      data: true,
-    });
+    const data = await dataOnlyDump();
     await pgExec(
       target,
       `SET session_replication_role = replica;
@@ -175,6 +176,31 @@ describe('postgres selective restore (--tables) into a database that has the sch
     // (Triggers fire on the refilled rows, as with pg_dump --data-only without
     // --disable-triggers: orders_audit writes to audit.events.)
     const orders = ['--data-only', '--table=app.orders', '--table=app.order_items'];
+    expect(normalize(pgDump(target, orders))).toBe(normalize(pgDump(source, orders)));
+  });
+
+  test("a data-only artifact loads rows that break the target's NOT VALID checks, which stay NOT VALID", async () => {
+    const target = await copyOfSource();
+    const data = await dataOnlyDump();
+    // Checks the source's rows were never held to: the target's own, on the table and on a
+    // domain its column uses (the fixture's positive_money_cap), with comments.
+    await pgExec(
+      target,
+      `ALTER TABLE app.orders ADD CONSTRAINT no_paid CHECK (status <> 'paid') NOT VALID;
+       COMMENT ON CONSTRAINT no_paid ON app.orders IS 'from now on';`,
+    );
+    const constraints = `SELECT conname, convalidated, obj_description(oid, 'pg_constraint')
+      FROM pg_constraint WHERE contype = 'c' AND NOT convalidated ORDER BY 1`;
+    const before = query(target, constraints);
+    expect(before).toContain('no_paid|f|from now on');
+    expect(before).toContain('positive_money_cap|f|new orders only');
+    const result = await postgresEngine.restore(pgTarget(target), chunked(data.sql), {
+      tables: ['app.orders'],
+      signal: signal(),
+    });
+    expect(result.tables.map((t) => t.name)).toEqual(['app.orders']);
+    expect(query(target, constraints)).toBe(before);
+    const orders = ['--data-only', '--table=app.orders'];
     expect(normalize(pgDump(target, orders))).toBe(normalize(pgDump(source, orders)));
   });
 

@@ -69,7 +69,7 @@ export interface TypeRow {
   notnull: boolean;
   typdefault: string | null;
   collation: string | null;
-  checks: { name: string; def: string; validated: boolean }[] | null;
+  checks: { name: string; def: string; validated: boolean; comment: string | null }[] | null;
   range: Record<string, string | null> | null;
   attrs: { name: string; type: string; collation: string | null }[] | null;
   relid: string;
@@ -98,7 +98,7 @@ export async function readTypes(c: PgClient): Promise<TypeRow[]> {
        t.typnotnull AS notnull, t.typdefault,
        CASE WHEN t.typtype = 'd' THEN ${COLLATION('t.typcollation', 't.typbasetype')} END AS collation,
        (SELECT json_agg(json_build_object('name', quote_ident(conname), 'def', pg_get_constraintdef(oid),
-          'validated', convalidated) ORDER BY conname)
+          'validated', convalidated, 'comment', obj_description(oid, 'pg_constraint')) ORDER BY conname)
         FROM pg_constraint WHERE contypid = t.oid AND contype = 'c') AS checks,
        (SELECT json_build_object('subtype', format_type(r.rngsubtype, NULL),
           'opclass', (SELECT format('%I.%I', on_.nspname, oc.opcname) FROM pg_opclass oc

@@ -85,8 +85,9 @@ export function typeDdl(t: TypeRow, o: OwnershipOptions): string[] {
     if (t.typdefault !== null) d += ` DEFAULT ${t.typdefault}`;
     if (t.notnull) d += ' NOT NULL';
     for (const c of t.checks ?? []) {
-      if (c.validated) d += `\n    CONSTRAINT ${c.name} ${c.def}`;
-      else post.push(`ALTER DOMAIN ${t.qname} ADD CONSTRAINT ${c.name} ${c.def};`);
+      if (!c.validated) continue;
+      d += `\n    CONSTRAINT ${c.name} ${c.def}`;
+      post.push(...commentStatement(`CONSTRAINT ${c.name} ON DOMAIN ${t.qname}`, c.comment));
     }
     create = `${d};`;
   }
@@ -97,6 +98,22 @@ export function typeDdl(t: TypeRow, o: OwnershipOptions): string[] {
     ...commentStatement(`${kind} ${t.qname}`, t.comment),
     ...grantStatements(kind, t.qname, t.owner, t.acl, o),
   ];
+}
+
+/**
+ * A domain's NOT VALID checks, for after the data: the rows they were never checked against
+ * may break them, and a check added before the rows' COPY would refuse those rows (pg_dump
+ * writes them after the data too).
+ */
+export function domainPostDdl(t: TypeRow): string[] {
+  return (t.checks ?? []).flatMap((c) =>
+    c.validated
+      ? []
+      : [
+          `ALTER DOMAIN ${t.qname} ADD CONSTRAINT ${c.name} ${c.def};`,
+          ...commentStatement(`CONSTRAINT ${c.name} ON DOMAIN ${t.qname}`, c.comment),
+        ],
+  );
 }
 
 /** pg_get_functiondef's CREATE OR REPLACE, with owner, comment and grants. */

@@ -242,9 +242,17 @@ function blocked(what: string, err: unknown): LifeboatError {
   );
 }
 
-/** Runs the saved statements; one that fails names the object it was recreating. */
+/**
+ * Runs the saved statements; one that fails names the object it was recreating. Deferred
+ * constraint checks of the loaded rows run first: ALTER TABLE refuses a table with pending
+ * trigger events, and they would run at the commit anyway.
+ */
 export async function recreate(client: PgClient, saved: readonly SavedStatement[]): Promise<void> {
-  for (const s of saved) {
+  const steps =
+    saved.length === 0
+      ? []
+      : [{ sql: 'SET CONSTRAINTS ALL IMMEDIATE', what: 'the deferred constraints' }, ...saved];
+  for (const s of steps) {
     try {
       await client.query(s.sql);
     } catch (err) {

@@ -161,6 +161,52 @@ async function emptyConfigTables(
   for (const t of tables) await client.query(`DELETE FROM ONLY ${t.qname} ${t.condition ?? ''}`);
 }
 
+/**
+ * Drops the target's NOT VALID checks that rows about to be loaded were never held to: those
+ * of every user domain, and those of `tables` (`undefined`: every user table; `[]` for a
+ * restore that creates its tables again, with their checks after the data). The source's rows may break them, since they were
+ * never validated, while COPY checks every row it loads. Returns how to add them back, NOT
+ * VALID again and with their comments, at the end of the same transaction: the target ends
+ * with the constraints it had, and nothing is scanned.
+ */
+export async function suspendNotValidChecks(
+  client: PgClient,
+  tables: readonly RelName[] | undefined,
+): Promise<SavedStatement[]> {
+  const names = tables?.map((t) => `${t.schema}.${t.name}`) ?? null;
+  const checks = await rowsOf<{ drop: string; add: string; comment: string | null; what: string }>(
+    client,
+    `WITH c AS (
+       SELECT co.oid, co.conname,
+         CASE WHEN co.contypid <> 0 THEN format('DOMAIN %s', format_type(co.contypid, NULL))
+              ELSE format('TABLE %s', co.conrelid::regclass) END AS target
+       FROM pg_constraint co
+       LEFT JOIN pg_type t ON t.oid = co.contypid
+       LEFT JOIN pg_class r ON r.oid = co.conrelid
+       JOIN pg_namespace n ON n.oid = COALESCE(t.typnamespace, r.relnamespace)
+       WHERE co.contype = 'c' AND NOT co.convalidated AND co.conislocal AND ${USER_NS}
+         AND (t.oid IS NULL OR ${notExtMember('pg_type', 't')})
+         AND (r.oid IS NULL OR ${notExtMember('pg_class', 'r')})
+         AND (co.contypid <> 0 OR ($1 AND r.relkind IN ('r', 'p')
+              AND ($2::text[] IS NULL OR n.nspname || '.' || r.relname = ANY($2)))))
+     SELECT format('ALTER %s DROP CONSTRAINT %I', target, conname) AS drop,
+       format('ALTER %s ADD CONSTRAINT %I %s', target, conname, pg_get_constraintdef(oid)) AS add,
+       CASE WHEN obj_description(oid, 'pg_constraint') IS NOT NULL THEN
+         format('COMMENT ON CONSTRAINT %I ON %s IS %L', conname, regexp_replace(target, '^TABLE ', ''),
+                obj_description(oid, 'pg_constraint')) END AS comment,
+       format('check %s of %s', conname, lower(split_part(target, ' ', 1)) || substr(target, position(' ' in target))) AS what
+     FROM c ORDER BY target, conname`,
+    [tables === undefined || tables.length > 0, names],
+  );
+  const saved: SavedStatement[] = [];
+  for (const c of checks) {
+    await client.query(c.drop);
+    saved.push({ sql: c.add, what: c.what });
+    if (c.comment !== null) saved.push({ sql: c.comment, what: `the comment of ${c.what}` });
+  }
+  return saved;
+}
+
 /** Drops the foreign keys of other tables that point at `oids`; returns how to add them back. */
 async function dropForeignKeysTo(
   client: PgClient,

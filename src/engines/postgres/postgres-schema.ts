@@ -25,6 +25,7 @@ import { defaultAclStatements } from './postgres-default-acl.js';
 import { eventTriggerStatements } from './postgres-event-triggers.js';
 import { publicationStatements } from './postgres-publications.js';
 import {
+  domainPostDdl,
   extensionDdl,
   functionDdl,
   schemaDdl,
@@ -42,6 +43,8 @@ import { readOtherItems } from './postgres-schema-items.js';
 
 interface Item extends DdlItem {
   readonly table?: TableRow;
+  /** Statements of this object that go after the data. */
+  readonly post?: string[];
 }
 
 /** The schema of a dump, split into the sections around the data. */
@@ -132,6 +135,7 @@ export async function buildSchema(
       priority: 2,
       name: t.qname,
       sql: typeDdl(t, o),
+      post: domainPostDdl(t),
     })),
     ...functions.map((f) => ({
       key: key(PG_PROC, f.oid),
@@ -194,6 +198,7 @@ export async function buildSchema(
         ...(p.comment === null ? [] : [`COMMENT ON ${p.commentTarget} IS ${lit(p.comment)};`]),
         ...(p.extra === null ? [] : [p.extra]),
       ]),
+    ...kept.flatMap((i) => i.post ?? []),
     ...keptTables.flatMap(tableSecurityDdl),
     ...kept.flatMap((i) => {
       const v = viewsByKey.get(i.key);
