@@ -225,6 +225,22 @@ describe('postgres selective restore (--tables) into a database that has the sch
     expect(error.hint).toMatch(/--tables|full restore/);
   });
 
+  test("an identity column's sequence comes back with the dump's value", async () => {
+    const target = await copyOfSource();
+    const value = 'SELECT last_value, is_called FROM app.users_id_seq;';
+    const expected = query(source, value);
+    await pgExec(target, `SELECT setval('app.users_id_seq', 9000);`);
+    // From lifeboat's artifact and from pg_dump's: neither writes an OWNED BY for it.
+    for (const sql of [dumped.sql, pgDump(source, [])]) {
+      await postgresEngine.restore(pgTarget(target), chunked(sql), {
+        tables: ['app.users'],
+        signal: signal(),
+      });
+      expect(query(target, value)).toBe(expected);
+      await pgExec(target, `SELECT setval('app.users_id_seq', 9000);`);
+    }
+  });
+
   test('owned sequences, foreign keys of other tables and SQL-body functions survive', async () => {
     const target = await copyOfSource();
     await pgExec(

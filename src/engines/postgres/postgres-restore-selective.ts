@@ -65,13 +65,36 @@ export class SelectiveRestore {
       return true;
     }
     if (this.#seqOwner.has(k)) return true;
+    // An identity column's sequence has no OWNED BY in a dump: the table's own statement made
+    // it, so it exists by now, and the catalog says whose it is.
+    const identityOf = await this.#identityOwner(subject.rel, client);
+    if (identityOf !== undefined) {
+      this.#seqOwner.set(k, identityOf);
+      return true;
+    }
     this.#pendingSeq.set(k, [...(this.#pendingSeq.get(k) ?? []), text]);
     return false;
   }
 
-  /** Whether a table name as `regclass` prints it is one of the requested tables. */
-  #isRequested(qname: string): boolean {
-    return [...this.requested.values()].some(
+  /** The requested table (key) whose identity column `seq` belongs to, if any. */
+  async #identityOwner(seq: RelName, client: PgClient): Promise<string | undefined> {
+    const quote = (n: string): string => `"${n.replaceAll('"', '""')}"`;
+    const { rows } = await client.query(
+      `SELECT format('%s', d.refobjid::regclass) AS t FROM pg_depend d
+       WHERE d.classid = 'pg_class'::regclass AND d.objid = to_regclass($1)
+         AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i'`,
+      [`${quote(seq.schema)}.${quote(seq.name)}`],
+    );
+    const owner = (rows[0] as { t: string } | undefined)?.t;
+    if (owner === undefined) return undefined;
+    return [...this.requested.entries()].find(([, r]) => this.#isRequested(owner, r))?.[0];
+  }
+
+  /**
+   * Whether a table name as `regclass` prints it is one of the requested tables (or `only`).
+   */
+  #isRequested(qname: string, only?: RelName): boolean {
+    return (only === undefined ? [...this.requested.values()] : [only]).some(
       (r) =>
         qname === `${r.schema}.${r.name}` ||
         qname === `"${r.schema}"."${r.name}"` ||
