@@ -99,7 +99,8 @@ describe('postgres selective restore (--tables) into a database that has the sch
        CREATE RULE paid_no_delete AS ON DELETE TO app.paid_summaries DO INSTEAD NOTHING;
        DELETE FROM app.orders WHERE id > 10;
        CREATE RULE orders_keep AS ON DELETE TO app.orders WHERE old.status = 'paid' DO INSTEAD NOTHING;
-       ALTER TABLE app.orders DISABLE RULE orders_keep;`,
+       ALTER TABLE app.orders DISABLE RULE orders_keep;
+       COMMENT ON RULE orders_keep ON app.orders IS 'paid orders stay';`,
     );
     const before = normalize(pgDump(target, ['--schema-only']));
     await postgresEngine.restore(pgTarget(target), chunked(dumped.sql), {

@@ -45,11 +45,12 @@ export async function dropDependents(
   if (rels.length === 0) return [];
   return withEmptySearchPath(client, async () => {
     const { rootKeys, found, needs } = await findDependents(client, rels);
-    // Rules (other than a view's own query) go with their relation: the dump has none of
-    // the target's (lifeboat refuses them, a pg_dump one's are not about a table).
+    // Rules (other than a view's own query) go with their relation, with their comments: a
+    // selective restore runs none of the dump's, so the target's own come back.
     const rules = await rowsOf<{
       create: string;
       enable: string | null;
+      comment: string | null;
       rel: string;
       what: string;
     }>(
@@ -57,6 +58,9 @@ export async function dropDependents(
       `SELECT pg_get_ruledef(r.oid) AS create, r.ev_class::regclass::text AS rel,
          CASE r.ev_enabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' WHEN 'A' THEN 'ENABLE ALWAYS' END
            || format(' RULE %I', r.rulename) AS enable,
+         CASE WHEN obj_description(r.oid, 'pg_rewrite') IS NOT NULL THEN
+           format('COMMENT ON RULE %I ON %s IS %L;', r.rulename, r.ev_class::regclass,
+                  obj_description(r.oid, 'pg_rewrite')) END AS comment,
          format('rule %I on %s', r.rulename, r.ev_class::regclass) AS what
        FROM pg_rewrite r WHERE r.ev_class = ANY($1::oid[]) AND r.rulename <> '_RETURN'
        ORDER BY r.ev_class, r.rulename`,
@@ -65,6 +69,7 @@ export async function dropDependents(
     const ruleStatements = rules.flatMap((r) => [
       { sql: r.create, what: r.what },
       ...(r.enable === null ? [] : [{ sql: `ALTER TABLE ${r.rel} ${r.enable};`, what: r.what }]),
+      ...(r.comment === null ? [] : [{ sql: r.comment, what: r.what }]),
     ]);
     if (found.size === 0) return ruleStatements;
     const nodes = await describe(client, found);
