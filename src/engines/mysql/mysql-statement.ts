@@ -23,14 +23,14 @@ const NAME = String.raw`(${IDENT}(?:\s*\.\s*${IDENT})?)`;
 const DEFINER = String.raw`(?:DEFINER\s*=\s*\S+\s+)?`;
 
 /**
- * The statement with executable-comment markers removed (`/*!40101 X *\/` reads as `X`), so
- * that its keywords can be recognised; only used to classify, never executed.
+ * The statement with executable-comment markers removed (`/*!40101 X *\/` reads as `X`) and
+ * runs of white space made one space, so that its keywords can be recognised; backquoted
+ * names are kept as they are (one may hold a line break). Only used to classify, never
+ * executed.
  */
 function plain(sql: string): string {
   return sql
-    .replace(/\/\*M?!\d*\s?/g, ' ')
-    .replace(/\*\//g, ' ')
-    .replace(/\s+/g, ' ')
+    .replace(/(`(?:[^`]|``)*`)|\/\*M?!\d*\s?|\*\/|\s+/g, (_m, ident?: string) => ident ?? ' ')
     .trim();
 }
 

@@ -145,16 +145,28 @@ export async function repointForeignKeys(
   await session.query('SET FOREIGN_KEY_CHECKS = 0, system_versioning_alter_history = KEEP');
   for (const { tbl } of rows) {
     const [create] = await session.query(`SHOW CREATE TABLE ${q(target, String(tbl))}`);
-    for (const line of String(create?.['Create Table'] ?? '').split('\n')) {
-      const m = /^\s*CONSTRAINT (`(?:[^`]|``)+`) FOREIGN KEY .*$/.exec(line);
-      if (!m || !pattern.test(line)) continue;
-      const clause = line.trim().replace(/,$/, '').replace(pattern, 'REFERENCES ');
+    for (const m of String(create?.['Create Table'] ?? '').matchAll(FOREIGN_KEY)) {
+      if (!pattern.test(m[0])) continue;
+      const clause = m[0].trim().replace(pattern, 'REFERENCES ');
       // Two statements: one ALTER cannot drop and add a constraint of the same name.
       await session.query(`ALTER TABLE ${q(target, String(tbl))} DROP FOREIGN KEY ${m[1]}`);
       await session.query(`ALTER TABLE ${q(target, String(tbl))} ADD ${clause}`);
     }
   }
 }
+
+/** A backquoted identifier of SHOW CREATE TABLE; it may hold line breaks. */
+const IDENT = '`(?:[^`]|``)+`';
+const IDENTS = String.raw`\(${IDENT}(?:, ${IDENT})*\)`;
+/**
+ * A foreign key clause of SHOW CREATE TABLE, which starts a line; [1] is its name. Matched
+ * whole rather than line by line, as a table or column name may hold a line break.
+ */
+const FOREIGN_KEY = new RegExp(
+  String.raw`^  CONSTRAINT (${IDENT}) FOREIGN KEY ${IDENTS} REFERENCES (?:${IDENT}\.)?${IDENT} ${IDENTS}` +
+    String.raw`(?: ON (?:DELETE|UPDATE) (?:RESTRICT|CASCADE|SET NULL|SET DEFAULT|NO ACTION))*`,
+  'gm',
+);
 
 /** A quoted identifier as a regular expression that matches it literally. */
 function regexIdent(name: string): string {
