@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Engine, TableSummary } from '../../engines/engine.js';
 import { engineByName } from '../../engines/registry.js';
 import { LifeboatError, isLifeboatError, messageOf, toLifeboatError } from '../../errors/index.js';
@@ -198,17 +199,28 @@ async function verifyLocated(
     }
   }
   const measured = reader.result();
-  const hashOk = measured.complete && measured.artifact.sha256 === manifest.sha256;
+  const corrupt = isLifeboatError(streamError, 'ARTIFACT_CORRUPT');
+  // A stream that failed on its bytes stopped hashing them: the stored bytes are read again,
+  // so the report can say whether they changed since the backup wrote them.
+  const stored = measured.complete
+    ? measured.artifact.sha256
+    : corrupt
+      ? await storedSha256(located, ctx.signal)
+      : undefined;
+  const hashOk = stored === manifest.sha256;
   checks.push({
     check: 'sha256',
     ok: hashOk,
-    detail: measured.complete
-      ? `${measured.artifact.sha256}`
-      : deep && streamError !== null
-        ? 'not read to the end: the restore stopped first'
-        : 'artifact could not be read to the end',
+    detail:
+      stored !== undefined
+        ? `${stored}${measured.complete ? '' : ' (read again after the stream failed)'}`
+        : deep && streamError !== null
+          ? 'not read to the end: the restore stopped first'
+          : 'artifact could not be read to the end',
   });
-  if (measured.complete && !hashOk) {
+  if (stored !== undefined && !hashOk) {
+    if (streamError !== null)
+      checks.push({ check: 'stream', ok: false, detail: messageOf(streamError) });
     return fail(
       'CHECKSUM_MISMATCH',
       `artifact "${located.key}" does not match its SHA-256`,
@@ -216,13 +228,17 @@ async function verifyLocated(
     );
   }
   if (streamError !== null && (!deep || !restored)) {
-    const corrupt = isLifeboatError(streamError, 'ARTIFACT_CORRUPT');
     checks.push({ check: 'stream', ok: false, detail: messageOf(streamError) });
     if (corrupt || !deep) {
+      const message = corrupt
+        ? messageOf(streamError)
+        : `artifact "${located.key}" is corrupt: ${messageOf(streamError)}`;
       return fail(
         'ARTIFACT_CORRUPT',
-        `artifact "${located.key}" is corrupt: ${messageOf(streamError)}`,
-        'use another backup',
+        message,
+        hashOk
+          ? 'its stored bytes match the SHA-256 the backup recorded (read again), so either the read was cut or they were damaged before they were stored: run verify again; if it fails the same way, use another backup and report this'
+          : 'use another backup',
       );
     }
     return fail(
@@ -381,5 +397,24 @@ async function* sniffing(
   if (!state.done) {
     state.ok = engine.sniff(head);
     state.done = true;
+  }
+}
+
+/**
+ * SHA-256 of the stored artifact, read once more from the start; undefined when that read
+ * fails too (the storage is then the problem, and the stream error says so).
+ */
+async function storedSha256(
+  located: LocatedArtifact,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  try {
+    const hash = createHash('sha256');
+    const body = await located.storage.get(located.key, { signal });
+    for await (const chunk of body) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  } catch (err) {
+    if (signal.aborted) throw toLifeboatError(err, signal, 'verify');
+    return undefined;
   }
 }
