@@ -43,7 +43,10 @@ const FIXTURE_13 = FIXTURE.replace(
   (_m, body: string) => `STABLE\nAS $$${body}$$;`,
 ).replace(/^ALTER TABLE .* SET COMPRESSION .*$/gm, '');
 
-/** Objects only PostgreSQL 18 has, each of which lifeboat once dumped wrongly. */
+/**
+ * Objects only PostgreSQL 18 has, each of which lifeboat once dumped wrongly; NOT VALID NOT
+ * NULLs over rows that break them made the backup unrestorable.
+ */
 const EXTRAS_18 = `
 CREATE TABLE app.shapes (id int PRIMARY KEY, w int CONSTRAINT width_given NOT NULL, h int,
   area int GENERATED ALWAYS AS (w * h) VIRTUAL, perimeter int GENERATED ALWAYS AS (2 * (w + h)) STORED);
@@ -51,6 +54,13 @@ INSERT INTO app.shapes VALUES (1, 2, 3), (2, 4, NULL);
 CREATE TABLE app.bookings (room int, during tsrange, PRIMARY KEY (room, during WITHOUT OVERLAPS));
 INSERT INTO app.bookings VALUES (1, '[2024-01-01,2024-01-02)'), (1, '[2024-01-02,2024-01-03)');
 GRANT MAINTAIN ON app.shapes TO lifeboat_readonly;
+CREATE TABLE app.loose (id int, v text);
+INSERT INTO app.loose VALUES (1, NULL), (2, 'x');
+ALTER TABLE app.loose ADD CONSTRAINT loose_v_given NOT NULL v NOT VALID;
+CREATE TABLE app.loose_parted (id int, v text) PARTITION BY LIST (id);
+CREATE TABLE app.loose_parted_1 PARTITION OF app.loose_parted FOR VALUES IN (1);
+INSERT INTO app.loose_parted VALUES (1, NULL);
+ALTER TABLE app.loose_parted ADD CONSTRAINT loose_parted_v_given NOT NULL v NOT VALID;
 `;
 
 /** Every object of a database in one sorted list of lines, independent of oids. */

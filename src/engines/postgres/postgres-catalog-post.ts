@@ -56,7 +56,7 @@ export function readPostData(c: PgClient): Promise<PostRow[]> {
      FROM pg_constraint co
      WHERE co.conrelid <> 0 AND ${USER_REL('co.conrelid')}
        AND ((co.conparentid = 0 AND co.conislocal
-             AND (co.contype IN ('p', 'u', 'x', 'f') OR (co.contype = 'c' AND NOT co.convalidated)))
+             AND (co.contype IN ('p', 'u', 'x', 'f') OR (co.contype IN ('c', 'n') AND NOT co.convalidated)))
          OR (co.conparentid <> 0 AND co.contype IN ('p', 'u', 'x')))
      UNION ALL
      SELECT i.indrelid, NULL, 'index',

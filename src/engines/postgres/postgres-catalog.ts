@@ -288,6 +288,13 @@ export async function readTables(c: PgClient, relkind: 'rp' | 'f' = 'rp'): Promi
       ? `(SELECT quote_ident(nn.conname) FROM pg_constraint nn WHERE nn.conrelid = c.oid AND nn.contype = 'n'
            AND nn.conkey = ARRAY[a.attnum] AND nn.conname <> format('%s_%s_not_null', c.relname, a.attname))`
       : 'NULL';
+  // PostgreSQL 18 also has NOT VALID NOT NULLs, which attnotnull shows too: written inline
+  // they would refuse the rows they never checked; they follow the data (postgres-catalog-post).
+  const notnull =
+    (await serverVersion(c)).num >= 180000
+      ? `a.attnotnull AND NOT EXISTS (SELECT 1 FROM pg_constraint nv WHERE nv.conrelid = c.oid
+           AND nv.contype = 'n' AND nv.conkey = ARRAY[a.attnum] AND NOT nv.convalidated)`
+      : 'a.attnotnull';
   const settings = await columnSettingsSql(c);
   return rowsOf(
     c,
@@ -303,7 +310,7 @@ export async function readTables(c: PgClient, relkind: 'rp' | 'f' = 'rp'): Promi
           JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
           WHERE i.inhrelid = c.oid) AS parents,
        COALESCE((SELECT json_agg(json_build_object('name', quote_ident(a.attname), 'type', format_type(a.atttypid, a.atttypmod),
-          'notnull', a.attnotnull, 'notnullName', ${notnullName}, 'local', a.attislocal,
+          'notnull', ${notnull}, 'notnullName', ${notnullName}, 'local', a.attislocal,
           'default', CASE WHEN a.atthasdef THEN pg_get_expr(d.adbin, d.adrelid) END,
           'defaultUsesSequence', EXISTS (SELECT 1 FROM pg_depend dd JOIN pg_class sc ON sc.oid = dd.refobjid
              WHERE dd.classid = 'pg_attrdef'::regclass AND dd.objid = d.oid AND sc.relkind = 'S'),
@@ -349,6 +356,13 @@ export interface ViewRow {
 
 /** Views and materialized views with pg_get_viewdef's query. */
 export async function readViews(c: PgClient): Promise<ViewRow[]> {
+  // PostgreSQL 18 also has NOT VALID NOT NULLs, which attnotnull shows too: written inline
+  // they would refuse the rows they never checked; they follow the data (postgres-catalog-post).
+  const notnull =
+    (await serverVersion(c)).num >= 180000
+      ? `a.attnotnull AND NOT EXISTS (SELECT 1 FROM pg_constraint nv WHERE nv.conrelid = c.oid
+           AND nv.contype = 'n' AND nv.conkey = ARRAY[a.attnum] AND NOT nv.convalidated)`
+      : 'a.attnotnull';
   const settings = await columnSettingsSql(c);
   return rowsOf(
     c,

@@ -184,7 +184,7 @@ export async function suspendNotValidChecks(
        LEFT JOIN pg_type t ON t.oid = co.contypid
        LEFT JOIN pg_class r ON r.oid = co.conrelid
        JOIN pg_namespace n ON n.oid = COALESCE(t.typnamespace, r.relnamespace)
-       WHERE co.contype = 'c' AND NOT co.convalidated AND co.conislocal AND ${USER_NS}
+       WHERE co.contype IN ('c', 'n') AND NOT co.convalidated AND co.conislocal AND ${USER_NS}
          AND (t.oid IS NULL OR ${notExtMember('pg_type', 't')})
          AND (r.oid IS NULL OR ${notExtMember('pg_class', 'r')})
          AND (co.contypid <> 0 OR ($1 AND r.relkind IN ('r', 'p')
