@@ -116,6 +116,14 @@ describe('mysql oracle: names with line breaks, a view over a stored function', 
     const db = fixture.created('edge_client');
     mariadb(fixture.full.sql, db);
     expect(schemaOf(db)).toEqual(schemaOf(fixture.source.database));
+    expect(checksumTables(db)).toEqual(checksumTables(fixture.source.database));
+  });
+
+  test("lifeboat restores mariadb-dump's dump of it", async () => {
+    const target = fixture.fresh();
+    const dump = mariadbDumpBytes(fixture.source.database, ['--routines']);
+    await engine.restore(target, chunked(dump, 500), { signal: signal() });
+    expect(checksumTables(target.database)).toEqual(checksumTables(fixture.source.database));
   });
 
   test('selective restores of such a table and of one whose foreign key points at it', async () => {

@@ -8,7 +8,9 @@ import { DUMP_MARK } from './mysql-sniff.js';
  * The session settings at the top of a dump, as mysqldump writes them: versioned comments, so
  * the `mariadb`/`mysql` client executes them and other servers ignore them. Checks are off
  * for the load (the rows are known to be consistent), the time zone is UTC because TIMESTAMP
- * values were read in UTC, and the sql_mode keeps `0` in AUTO_INCREMENT columns.
+ * values were read in UTC, and the sql_mode keeps `0` in AUTO_INCREMENT columns. MariaDB's
+ * CHECK constraints are off too: rows the source holds against them (written with
+ * check_constraint_checks off) would otherwise stop the restore; mariadb-dump leaves them on.
  */
 export function headerText(serverVersion: string, database: string): string {
   return `${DUMP_MARK} v1 (lifeboat ${LIFEBOAT_VERSION}, server ${serverVersion})
@@ -23,6 +25,7 @@ export function headerText(serverVersion: string, database: string): string {
 /*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;
 /*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;
 /*!40111 SET @OLD_SQL_NOTES=@@SQL_NOTES, SQL_NOTES=0 */;
+/*M!100201 SET @OLD_CHECK_CONSTRAINT_CHECKS=@@CHECK_CONSTRAINT_CHECKS, CHECK_CONSTRAINT_CHECKS=0 */;
 `;
 }
 
@@ -36,6 +39,7 @@ export function footerText(): string {
 /*!40101 SET CHARACTER_SET_RESULTS=@OLD_CHARACTER_SET_RESULTS */;
 /*!40101 SET COLLATION_CONNECTION=@OLD_COLLATION_CONNECTION */;
 /*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;
+/*M!100201 SET CHECK_CONSTRAINT_CHECKS=@OLD_CHECK_CONSTRAINT_CHECKS */;
 -- lifeboat dump completed
 `;
 }

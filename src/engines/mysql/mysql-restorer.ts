@@ -45,6 +45,9 @@ export async function restoreMysql(
     // autocommit off: the load commits every few MiB instead of after every INSERT. Binary
     // logging stays on: the swap's RENAME is logged, so a replica needs the scratch tables too.
     await loader.query('SET FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0, autocommit = 0');
+    // The source's rows as they are, also those its CHECK constraints were off for (MariaDB's
+    // check_constraint_checks): a dump of mariadb-dump's does not say so itself.
+    if (loader.mariadb) await loader.query('SET check_constraint_checks = 0');
     const targetTables = new Set(
       exists
         ? [
