@@ -1,7 +1,13 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { sqliteEngine } from '../../src/engines/sqlite/sqlite-engine.js';
-import { byName, chunked, cliDump, dumpToString } from '../support/sqlite-dump-helpers.js';
+import {
+  byName,
+  chunked,
+  cliDump,
+  cliRestore,
+  dumpToString,
+} from '../support/sqlite-dump-helpers.js';
 import { never, targetIn, tempDir, withDb } from '../support/sqlite-fixtures.js';
 
 const tmp = tempDir();
@@ -225,6 +231,27 @@ describe('sqlite dump/restore round trips', () => {
       sqliteEngine.restore(other, chunked(cut), { signal: never() }),
     ).rejects.toMatchObject({ code: 'RESTORE_FAILED' });
     expect(pragmas(other.database)).toEqual([5n, 0n]);
+  });
+
+  test('rows that break a CHECK constraint (kept under ignore_check_constraints) come back', async () => {
+    const source = fresh('checks');
+    withDb(source.database, (db) => {
+      db.exec('CREATE TABLE c (id INTEGER PRIMARY KEY, v INT CHECK (v > 0))');
+      db.pragma('ignore_check_constraints = ON');
+      db.exec('INSERT INTO c VALUES (1, -1), (2, 5)');
+    });
+    // roundTrip compares the restored copy's .dump with the source's: both rows are there.
+    const { dumped } = await roundTrip(source);
+    // The sqlite3 shell restores the dump too, and the restore leaves the setting as it was.
+    const shell = fresh('checks-shell');
+    cliRestore(shell.database, dumped.sql);
+    expect(cliDump(shell.database).toString()).toContain('INSERT INTO c VALUES(1,-1);');
+    const target = fresh('checks-target');
+    await sqliteEngine.restore(target, chunked(dumped.sql), { signal: never() });
+    withDb(target.database, (db) => {
+      expect(db.pragma('ignore_check_constraints', { simple: true })).toBe(0n);
+      expect(() => db.exec('INSERT INTO c VALUES (3, -3)')).toThrow(/CHECK constraint failed/);
+    });
   });
 
   test('edge literals: -0.0, infinities, extreme integers, integral reals stay REAL', async () => {

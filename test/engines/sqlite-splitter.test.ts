@@ -51,6 +51,7 @@ describe('classifyStatement', () => {
     ['END TRANSACTION;', { kind: 'transaction', ends: true }],
     ['ROLLBACK; -- due to errors', { kind: 'rollback' }],
     ['PRAGMA foreign_keys=OFF;', { kind: 'foreign-keys' }],
+    ['PRAGMA ignore_check_constraints=ON;', { kind: 'check-constraints' }],
     ['PRAGMA writable_schema=ON;', { kind: 'writable-schema' }],
     [
       'CREATE TABLE IF NOT EXISTS "a ""b"""(x);',

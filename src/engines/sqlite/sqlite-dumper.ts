@@ -61,7 +61,7 @@ export class SqliteDumpSession implements DumpSession {
 
   async writeHeader(out: DumpWriter): Promise<void> {
     await out.write(
-      `${DUMP_MARK} v1 (lifeboat ${LIFEBOAT_VERSION}, sqlite ${this.serverVersion})\nPRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n`,
+      `${DUMP_MARK} v1 (lifeboat ${LIFEBOAT_VERSION}, sqlite ${this.serverVersion})\nPRAGMA foreign_keys=OFF;\nPRAGMA ignore_check_constraints=ON;\nBEGIN TRANSACTION;\n`,
     );
   }
 

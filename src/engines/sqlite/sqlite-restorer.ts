@@ -20,7 +20,8 @@ const PROGRESS_EVERY = 1000;
 /**
  * Restores a plain SQL dump (lifeboat's or `sqlite3 .dump`'s) into `target` atomically: one
  * `BEGIN IMMEDIATE` transaction around everything, foreign keys off (SQLite cannot change
- * that inside a transaction), the dump's own BEGIN/COMMIT skipped. Any failure — bad SQL, a
+ * that inside a transaction) and CHECK constraints ignored (rows the source kept under
+ * `ignore_check_constraints` would stop the load), the dump's own BEGIN/COMMIT skipped. Any failure — bad SQL, a
  * truncated dump, an abort, `beforeCommit` throwing — rolls back, so the target is exactly as
  * before, and a target file created by this restore is removed again.
  */
@@ -33,9 +34,12 @@ export async function restoreSqlite(
   assertKnownAlgorithm(options.checksumAlgorithm);
   const { db, created } = openTarget(target);
   const foreignKeys = Boolean(db.pragma('foreign_keys', { simple: true }));
+  const ignoreChecks = Boolean(db.pragma('ignore_check_constraints', { simple: true }));
   let committed = false;
   try {
     db.pragma('foreign_keys = OFF');
+    // The source's rows as they are, also those its CHECK constraints were ignored for.
+    db.pragma('ignore_check_constraints = ON');
     try {
       db.exec('BEGIN IMMEDIATE');
     } catch (err) {
@@ -59,6 +63,7 @@ export async function restoreSqlite(
   } finally {
     if (db.open) {
       db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+      db.pragma(`ignore_check_constraints = ${ignoreChecks ? 'ON' : 'OFF'}`);
       db.close();
     }
     if (created && !committed) removeDatabaseFiles(target.database);
@@ -162,7 +167,7 @@ class RestoreRun {
         this.statements,
       );
     }
-    if (kind.kind === 'foreign-keys') return;
+    if (kind.kind === 'foreign-keys' || kind.kind === 'check-constraints') return;
     // SQLite creates its own tables (sqlite_sequence, ...) itself and refuses CREATE for them.
     if (kind.kind === 'create-table' && !kind.virtual && isInternal(kind.table)) return;
     if (this.#mode === undefined) this.#decideMode(kind);

@@ -8,6 +8,8 @@ export type StatementKind =
   | { readonly kind: 'rollback' }
   /** PRAGMA foreign_keys: the restore keeps them off and restores the setting afterwards. */
   | { readonly kind: 'foreign-keys' }
+  /** PRAGMA ignore_check_constraints: the restore keeps it on and restores the setting afterwards. */
+  | { readonly kind: 'check-constraints' }
   /** PRAGMA writable_schema, used around virtual tables. */
   | { readonly kind: 'writable-schema' }
   /** CREATE TABLE, CREATE VIRTUAL TABLE, or `.dump`'s INSERT INTO sqlite_schema for a virtual table. */
@@ -135,6 +137,7 @@ export function classifyStatement(sql: string): StatementKind {
     case 'pragma': {
       const name = lx.name()?.toLowerCase();
       if (name === 'foreign_keys') return { kind: 'foreign-keys' };
+      if (name === 'ignore_check_constraints') return { kind: 'check-constraints' };
       if (name === 'writable_schema') return { kind: 'writable-schema' };
       return { kind: 'other' };
     }
