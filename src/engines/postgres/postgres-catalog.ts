@@ -356,13 +356,6 @@ export interface ViewRow {
 
 /** Views and materialized views with pg_get_viewdef's query. */
 export async function readViews(c: PgClient): Promise<ViewRow[]> {
-  // PostgreSQL 18 also has NOT VALID NOT NULLs, which attnotnull shows too: written inline
-  // they would refuse the rows they never checked; they follow the data (postgres-catalog-post).
-  const notnull =
-    (await serverVersion(c)).num >= 180000
-      ? `a.attnotnull AND NOT EXISTS (SELECT 1 FROM pg_constraint nv WHERE nv.conrelid = c.oid
-           AND nv.contype = 'n' AND nv.conkey = ARRAY[a.attnum] AND NOT nv.convalidated)`
-      : 'a.attnotnull';
   const settings = await columnSettingsSql(c);
   return rowsOf(
     c,
