@@ -281,6 +281,12 @@ export interface Engine {
   cleanupStaleScratch(near: ConnectionTarget, options: EngineCallOptions): Promise<number>;
   /** True when the first bytes of a dump (decompressed, as text) look like this engine's SQL. */
   sniff(head: string): boolean;
+  /**
+   * The name a table a user typed goes by in manifests and summaries, where the engine has
+   * more than one way to write it (PostgreSQL: `public.users` is `users`). Without it, names
+   * are taken as typed.
+   */
+  tableDisplayName?(name: string): string;
   /** `lifeboat db …` support; engines without it get a clear "not supported" error. */
   readonly maintenance?: DatabaseMaintenance;
   /**

@@ -197,6 +197,27 @@ describe('lifeboat backup --no-owner / --no-privileges / --schema-via pg_dump (P
     );
   });
 
+  it('restore --tables takes a public table with or without its schema', async () => {
+    const db = await fresh();
+    await pgExec(
+      db,
+      `CREATE TABLE notes (id int PRIMARY KEY, body text);
+       INSERT INTO notes VALUES (1, 'a'), (2, 'b');`,
+    );
+    const b = await backup(db, []);
+    const copy = await restore(b);
+    for (const name of ['public.notes', 'notes']) {
+      await pgExec(copy, 'DELETE FROM notes;');
+      const res = await lifeboat(
+        ['restore', b.artifact, '--to', pgUrl(copy), '--tables', name, '--force', '--json'],
+        { cwd: b.dir },
+      );
+      expect(res.stderr).not.toContain('error:');
+      expect(JSON.parse(res.stdout).tables.map((t: { name: string }) => t.name)).toEqual(['notes']);
+      expect(psql(copy, 'SELECT count(*) FROM notes;')).toContain('2');
+    }
+  });
+
   it('large objects are never silently left out with --schema-via pg_dump', async () => {
     // Regression: --schema-via pg_dump skipped the check, and pg_dump --schema-only carries no
     // large object, so the backup succeeded without them. (The native schema backs them up:

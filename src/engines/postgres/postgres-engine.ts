@@ -1,5 +1,6 @@
 import type { Engine } from '../engine.js';
 import { lazyMaintenance } from '../shared/lazy-maintenance.js';
+import { relDisplay, userRelName } from './postgres-names.js';
 import { sniffPostgresDump } from './postgres-sniff.js';
 import { parsePostgresUrl } from './postgres-url.js';
 
@@ -37,6 +38,7 @@ export const postgresEngine = {
   cleanupStaleScratch: async (near, options) =>
     (await scratch()).cleanupPostgresScratch(near, options),
   sniff: sniffPostgresDump,
+  tableDisplayName: (name) => relDisplay(userRelName(name)),
   maintenance: lazyMaintenance(
     async () => (await import('./postgres-maintenance.js')).postgresMaintenance,
   ),

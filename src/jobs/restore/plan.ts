@@ -24,7 +24,10 @@ export interface RestorePlan {
   readonly target: ConnectionTarget;
   readonly targetExists: boolean;
   readonly tables: readonly PlannedTable[];
-  /** Only these tables are touched; undefined means the whole database is replaced. */
+  /**
+   * Only these tables are touched, named as the manifest names them; undefined means the
+   * whole database is replaced.
+   */
   readonly only: readonly string[] | undefined;
 }
 
@@ -77,9 +80,11 @@ export async function planRestore(
       },
     );
   }
-  if (manifest && options.tables) {
+  // As manifests name them (`public.users` is `users` in PostgreSQL's).
+  const only = options.tables?.map((t) => engine.tableDisplayName?.(t) ?? t);
+  if (manifest && only) {
     const known = new Set(manifest.tables.map((t) => t.name));
-    const missing = options.tables.find((t) => !known.has(t));
+    const missing = only.find((t) => !known.has(t));
     if (missing !== undefined) {
       throw new LifeboatError(
         'TABLE_NOT_FOUND',
@@ -95,7 +100,7 @@ export async function planRestore(
   const tables: PlannedTable[] = [];
   const incoming = manifest?.tables ?? [];
   for (const t of incoming) {
-    if (options.tables && !options.tables.includes(t.name)) continue;
+    if (only && !only.includes(t.name)) continue;
     const before = rowsNow.get(t.name) ?? null;
     tables.push({
       name: t.name,
@@ -104,7 +109,7 @@ export async function planRestore(
       action: before === null ? 'create' : 'replace',
     });
   }
-  if (!options.tables && manifest) {
+  if (!only && manifest) {
     for (const [name, rows] of rowsNow) {
       if (!incoming.some((t) => t.name === name))
         tables.push({ name, rowsNow: rows, rowsAfter: null, action: 'drop' });
@@ -118,6 +123,6 @@ export async function planRestore(
     target,
     targetExists: now !== null,
     tables,
-    only: options.tables,
+    only,
   };
 }

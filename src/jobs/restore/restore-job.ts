@@ -79,7 +79,7 @@ export async function runRestore(
     connection: plan.connection.name,
     storage: located.storage.name,
     artifact: located.key,
-    details: { target: plan.target.display, tables: options.tables ?? null },
+    details: { target: plan.target.display, tables: plan.only ?? null },
   });
   try {
     const lock = await acquireConnectionLock(plan.target.lockKey, {
@@ -123,7 +123,7 @@ export async function runRestore(
         hashContent: false,
       });
       if (manifest) {
-        const total = options.tables?.length ?? manifest.tables.length;
+        const total = plan.only?.length ?? manifest.tables.length;
         ctx.events({ type: 'tables', total });
       }
       const measuring = measureEvents(
@@ -132,7 +132,7 @@ export async function runRestore(
         manifest ? CHECKING_AGAINST_MANIFEST : 'counting and checksumming the restored tables',
       );
       const result = await plan.engine.restore(plan.target, reader.content, {
-        ...(options.tables ? { tables: options.tables } : {}),
+        ...(plan.only ? { tables: plan.only } : {}),
         ...(manifest ? { checksumAlgorithm: manifest.checksumAlgorithm } : {}),
         signal: job.signal,
         onProgress: (p) => ctx.events({ type: 'bytes', bytes: p.bytes }),
@@ -149,7 +149,7 @@ export async function runRestore(
               },
             );
           }
-          const comparison = compareWithManifest(manifest, restored, options.tables);
+          const comparison = compareWithManifest(manifest, restored, plan.only);
           if (!comparison.ok) {
             throw new LifeboatError(
               'VERIFY_FAILED',
