@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // S3 overhead benchmark: the same backup to local disk and to a local S3-compatible server
-// (s3rver on 127.0.0.1, as the tests run it), timed in one run; issue 5 asks that the upload
-// add less than 25% over local disk. `node bench/s3-bench.mjs [sqlite|pg]` after `npm run build`.
+// (s3rver on 127.0.0.1, as the tests run it), in one run of this script: BENCH_RUNS (default 3)
+// interleaved runs of each, medians compared; issue 5 asks that the upload add less than 25%
+// over local disk. `node bench/s3-bench.mjs [sqlite|pg]` after `npm run build`.
 // sqlite (default): a generated demo database (BENCH_SCALE, default 8 ≈ 85 MB). pg: the shared
 // `bench` database (BENCH_DB), which postgres-bench.mjs builds. Env: BENCH_COMPRESS (zstd),
 // BENCH_DIR (work directory, default a fresh temp dir, removed unless BENCH_KEEP=1).
@@ -11,7 +12,18 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { artifactOf, lb, once, printTable, q, root, rssMethod, sh, workDir } from './bench-lib.mjs';
+import {
+  artifactOf,
+  benchRuns,
+  lb,
+  printTable,
+  q,
+  root,
+  rounds,
+  rssMethod,
+  sh,
+  workDir,
+} from './bench-lib.mjs';
 
 const kind = process.argv[2] ?? 'sqlite';
 if (kind !== 'sqlite' && kind !== 'pg') {
@@ -115,24 +127,34 @@ try {
       : `cat ${q(url.slice('sqlite:'.length))} > /dev/null`,
   );
   const backup = (to) => lb(`backup ${q(url)} --compress ${compress} --to ${to} --json`);
-  console.error(`backing up ${kind} (${compress}) to local disk, then to S3 (${s3.endpoint}):`);
-  const local = await once('lifeboat backup --to local', backup('local'), dir);
+  console.error(
+    `backing up ${kind} (${compress}) to local disk and to S3 (${s3.endpoint}), ${benchRuns} interleaved runs each:`,
+  );
   const cpuBefore = s3.cpu();
-  const offsite = await once('lifeboat backup --to offsite (S3)', backup('offsite'), dir);
+  const [local, offsite] = await rounds(
+    [
+      { name: 'lifeboat backup --to local', script: backup('local') },
+      { name: 'lifeboat backup --to offsite (S3)', script: backup('offsite') },
+    ],
+    benchRuns,
+    dir,
+  );
   const cpuAfter = s3.cpu();
   // On a 2-core machine the local server's own work competes with the backup for the cores;
   // a real S3 endpoint does that work elsewhere.
   if (cpuBefore !== null && cpuAfter !== null)
-    console.error(`  s3rver used ${(cpuAfter - cpuBefore).toFixed(1)} s of CPU during that run`);
+    console.error(
+      `  s3rver used ${((cpuAfter - cpuBefore) / benchRuns).toFixed(1)} s of CPU per S3 run`,
+    );
   // lifeboat's own share of the overhead, apart from the server's (same 2 cores).
   if (local.cpu !== null && offsite.cpu !== null)
     console.error(
-      `  lifeboat used ${local.cpu.toFixed(1)} s of CPU to local disk, ${offsite.cpu.toFixed(1)} s to S3`,
+      `  lifeboat used ${local.cpu.toFixed(1)} s of CPU to local disk, ${offsite.cpu.toFixed(1)} s to S3 (median runs)`,
     );
   const size = artifactOf(local).json.size;
   const ratio = offsite.seconds / local.seconds;
   printTable(
-    `S3 overhead, ${kind} dataset, ${compress}, artifact ${(size / 2 ** 20).toFixed(0)} MiB (one run each; RSS by ${rssMethod}).`,
+    `S3 overhead, ${kind} dataset, ${compress}, artifact ${(size / 2 ** 20).toFixed(0)} MiB (median (min–max) of ${benchRuns} interleaved runs; RSS by ${rssMethod}, the largest run).`,
     [
       {
         name: 'backup to S3 vs to local disk',
