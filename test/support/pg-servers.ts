@@ -101,7 +101,11 @@ async function waitReady(url: string, child: ChildProcess, log: () => string): P
  * free port and its socket in the temp folder. Durability is off: these servers live for one
  * test file.
  */
-export async function startPgServer(major: ExtraMajor): Promise<PgServer> {
+export async function startPgServer(
+  major: ExtraMajor,
+  /** Server settings besides the suite's own (`-c name=value`). */
+  settings: Readonly<Record<string, string>> = {},
+): Promise<PgServer> {
   const native = nativeDir(major);
   const root = mkdtempSync(join(tmpdir(), `lifeboat-pg${major}-`));
   const data = join(root, 'data');
@@ -143,6 +147,7 @@ export async function startPgServer(major: ExtraMajor): Promise<PgServer> {
     'full_page_writes=off',
     '-c',
     'max_connections=50',
+    ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
   ]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
