@@ -205,6 +205,29 @@ describe('postgres selective restore (--tables) into a database that has the sch
     expect(normalize(pgDump(target, orders))).toBe(normalize(pgDump(source, orders)));
   });
 
+  test('rows that break a deferred foreign key fail the restore by name, and change nothing', async () => {
+    const target = await copyOfSource();
+    const data = await dataOnlyDump();
+    // app.orders.user_id references app.users DEFERRABLE INITIALLY DEFERRED.
+    await pgExec(
+      target,
+      `SET session_replication_role = replica;
+       DELETE FROM app.users WHERE id = 150;`,
+    );
+    const before = normalize(pgDump(target, ['--data-only', '--table=app.orders']));
+    const error = await postgresEngine
+      .restore(pgTarget(target), chunked(data.sql), { tables: ['app.orders'], signal: signal() })
+      .catch((e: unknown) => e);
+    expect(isLifeboatError(error, 'RESTORE_FAILED'), String(error)).toBe(true);
+    expect((error as LifeboatError).message).toMatch(
+      /^restore failed: the restored rows break a deferred constraint: .*orders_user_id_fkey/,
+    );
+    expect((error as LifeboatError).hint).toMatch(
+      /^the target was left as it was; Key \(user_id\)=\(150\)/,
+    );
+    expect(normalize(pgDump(target, ['--data-only', '--table=app.orders']))).toBe(before);
+  });
+
   test('a restored table that no longer fits a dependent view fails and leaves the target as it was', async () => {
     const target = await copyOfSource();
     await pgExec(

@@ -253,11 +253,22 @@ function blocked(what: string, err: unknown): LifeboatError {
  * trigger events, and they would run at the commit anyway.
  */
 export async function recreate(client: PgClient, saved: readonly SavedStatement[]): Promise<void> {
-  const steps =
-    saved.length === 0
-      ? []
-      : [{ sql: 'SET CONSTRAINTS ALL IMMEDIATE', what: 'the deferred constraints' }, ...saved];
-  for (const s of steps) {
+  if (saved.length === 0) return;
+  try {
+    await client.query('SET CONSTRAINTS ALL IMMEDIATE');
+  } catch (err) {
+    const detail = pgFields(err).detail;
+    throw new LifeboatError(
+      'RESTORE_FAILED',
+      `restore failed: the restored rows break a deferred constraint: ${lower(messageOf(err))}`,
+      {
+        hint: `${HINT}${detail ? `; ${detail}` : ''}`,
+        cause: err,
+        details: { sqlstate: pgFields(err).code },
+      },
+    );
+  }
+  for (const s of saved) {
     try {
       await client.query(s.sql);
     } catch (err) {
