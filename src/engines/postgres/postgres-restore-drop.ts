@@ -6,7 +6,7 @@ import { configCondition } from './postgres-extension-config.js';
 import { USER_CASTS } from './postgres-casts.js';
 import { USER_LANGUAGES } from './postgres-languages.js';
 import { messageOf } from '../../errors/index.js';
-import { resetDefaultAclStatements } from './postgres-default-acl.js';
+import { defaultAclStatements, resetDefaultAclStatements } from './postgres-default-acl.js';
 import { lower, pgFields } from './postgres-errors.js';
 import { blockers, dropDependents, type SavedStatement } from './postgres-restore-dependents.js';
 
@@ -178,8 +178,8 @@ export async function suspendNotValidChecks(
     client,
     `WITH c AS (
        SELECT co.oid, co.conname,
-         CASE WHEN co.contypid <> 0 THEN format('DOMAIN %s', format_type(co.contypid, NULL))
-              ELSE format('TABLE %s', co.conrelid::regclass) END AS target
+         CASE WHEN co.contypid <> 0 THEN 'DOMAIN' ELSE 'TABLE' END AS kind,
+         CASE WHEN co.contypid <> 0 THEN format_type(co.contypid, NULL) ELSE co.conrelid::regclass::text END AS name
        FROM pg_constraint co
        LEFT JOIN pg_type t ON t.oid = co.contypid
        LEFT JOIN pg_class r ON r.oid = co.conrelid
@@ -189,13 +189,14 @@ export async function suspendNotValidChecks(
          AND (r.oid IS NULL OR ${notExtMember('pg_class', 'r')})
          AND (co.contypid <> 0 OR ($1 AND r.relkind IN ('r', 'p')
               AND ($2::text[] IS NULL OR n.nspname || '.' || r.relname = ANY($2)))))
-     SELECT format('ALTER %s DROP CONSTRAINT %I', target, conname) AS drop,
-       format('ALTER %s ADD CONSTRAINT %I %s', target, conname, pg_get_constraintdef(oid)) AS add,
+     SELECT format('ALTER %s %s DROP CONSTRAINT %I', kind, name, conname) AS drop,
+       format('ALTER %s %s ADD CONSTRAINT %I %s', kind, name, conname, pg_get_constraintdef(oid)) AS add,
        CASE WHEN obj_description(oid, 'pg_constraint') IS NOT NULL THEN
-         format('COMMENT ON CONSTRAINT %I ON %s IS %L', conname, regexp_replace(target, '^TABLE ', ''),
+         format('COMMENT ON CONSTRAINT %I ON %s%s IS %L', conname,
+                CASE kind WHEN 'DOMAIN' THEN 'DOMAIN ' ELSE '' END, name,
                 obj_description(oid, 'pg_constraint')) END AS comment,
-       format('check %s of %s', conname, lower(split_part(target, ' ', 1)) || substr(target, position(' ' in target))) AS what
-     FROM c ORDER BY target, conname`,
+       format('check %s of %s %s', conname, lower(kind), name) AS what
+     FROM c ORDER BY kind, name, conname`,
     [tables === undefined || tables.length > 0, names],
   );
   const saved: SavedStatement[] = [];
@@ -227,3 +228,51 @@ async function dropForeignKeysTo(
 /** For messages. */
 export const listNames = (tables: readonly RelName[]): string =>
   tables.map((t) => `"${relDisplay(t)}"`).join(', ');
+
+/**
+ * Clears what a restore replaces, at its first statement (see `RestoreRun`): for a dump with
+ * schema, every user object ({@link dropAll}) or the requested tables ({@link dropTables}); for
+ * a data-only dump, the requested tables' rows ({@link truncateTables}). NOT VALID constraints
+ * the loaded rows were never held to are set aside ({@link suspendNotValidChecks}). Returns
+ * what to run again at the end, in the same transaction.
+ */
+export async function clearTarget(
+  client: PgClient,
+  mode: 'replace' | 'data',
+  requested: readonly RelName[] | undefined,
+): Promise<SavedStatement[]> {
+  if (mode === 'data') {
+    const fks = requested === undefined ? [] : await truncateTables(client, requested);
+    return [...fks, ...(await suspendNotValidChecks(client, requested))];
+  }
+  if (requested === undefined) {
+    await dropAll(client);
+    return [];
+  }
+  const saved = await dropTables(client, requested);
+  saved.push(...(await suspendNotValidChecks(client, [])));
+  // The target's default privileges would add grants to the tables created again: off while
+  // the dump runs, put back at the end with the dependents (same transaction).
+  const defaults = await defaultAclStatements(client);
+  for (const sql of await resetDefaultAclStatements(client)) await client.query(sql);
+  for (const sql of defaults) saved.push({ sql, what: 'a default privilege' });
+  return saved;
+}
+
+/**
+ * Whether `text` is `pg_dump --clean --if-exists`'s `ALTER DOMAIN d DROP CONSTRAINT IF EXISTS
+ * c` for a domain the target does not have: it fails there (psql reports the error and goes
+ * on), and without its domain there is no constraint to drop, so the restore skips it.
+ */
+export async function dropsFromMissingDomain(client: PgClient, text: string): Promise<boolean> {
+  const domain = /^ALTER\s+DOMAIN\s+([\s\S]+?)\s+DROP\s+CONSTRAINT\s+IF\s+EXISTS\s/i.exec(
+    text,
+  )?.[1];
+  if (domain === undefined) return false;
+  // format_type qualifies and quotes as pg_dump does under the empty search_path of the session.
+  const { rows } = await client.query(
+    `SELECT 1 FROM pg_type WHERE typtype = 'd' AND format_type(oid, NULL) = $1`,
+    [domain],
+  );
+  return rows.length === 0;
+}

@@ -11,14 +11,8 @@ import { checksumAlgorithm } from './postgres-checksum.js';
 import { readDataTables, summariesOn } from './postgres-inspect.js';
 import { tableName } from './postgres-selection.js';
 import { relDisplay, relKey, subjectOf, type RelName } from './postgres-names.js';
-import { defaultAclStatements, resetDefaultAclStatements } from './postgres-default-acl.js';
 import { LARGE_OBJECTS_TABLE } from './postgres-large-objects.js';
-import {
-  dropAll,
-  dropTables,
-  suspendNotValidChecks,
-  truncateTables,
-} from './postgres-restore-drop.js';
+import { clearTarget, dropsFromMissingDomain } from './postgres-restore-drop.js';
 import { recreate, type SavedStatement } from './postgres-restore-dependents.js';
 import { freezableTable } from './postgres-restore-freeze.js';
 import { SelectiveRestore } from './postgres-restore-selective.js';
@@ -299,7 +293,7 @@ class RestoreRun {
       if (!(await selective.admits(subject, text, this.#client, held))) return;
     }
     if (this.#mode === 'data' && selective !== undefined && /^TRUNCATE\b/i.test(text)) return;
-    if (await this.#dropsFromMissingDomain(text)) return;
+    if (await dropsFromMissingDomain(this.#client, text)) return;
     if (this.#early !== undefined) {
       // Rows written inside a transaction of the dump are not visible to the measuring
       // connection when the dump moves on: measure everything after the load instead.
@@ -316,41 +310,10 @@ class RestoreRun {
     const requested =
       this.#selective === undefined ? undefined : [...this.#selective.requested.values()];
     try {
-      if (mode === 'data') {
-        if (requested !== undefined) this.#saved = await truncateTables(this.#client, requested);
-        this.#saved.push(...(await suspendNotValidChecks(this.#client, requested)));
-      } else if (requested === undefined) await dropAll(this.#client);
-      else {
-        this.#saved = await dropTables(this.#client, requested);
-        this.#saved.push(...(await suspendNotValidChecks(this.#client, [])));
-        // The target's default privileges would add grants to the tables created again: off
-        // while the dump runs, put back at the end with the dependents (same transaction).
-        const defaults = await defaultAclStatements(this.#client);
-        for (const sql of await resetDefaultAclStatements(this.#client))
-          await this.#client.query(sql);
-        for (const sql of defaults) this.#saved.push({ sql, what: 'a default privilege' });
-      }
+      this.#saved = await clearTarget(this.#client, mode, requested);
     } catch (err) {
       throw failure(`while clearing the target`, err);
     }
-  }
-
-  /**
-   * `pg_dump --clean --if-exists` drops a domain's NOT VALID check with `ALTER DOMAIN d DROP
-   * CONSTRAINT IF EXISTS c`, which fails where the domain does not exist (psql reports the
-   * error and goes on). Without its domain there is no constraint to drop: skipped.
-   */
-  async #dropsFromMissingDomain(text: string): Promise<boolean> {
-    const domain = /^ALTER\s+DOMAIN\s+([\s\S]+?)\s+DROP\s+CONSTRAINT\s+IF\s+EXISTS\s/i.exec(
-      text,
-    )?.[1];
-    if (domain === undefined) return false;
-    // format_type qualifies and quotes as pg_dump does under the empty search_path of the session.
-    const { rows } = await this.#client.query(
-      `SELECT 1 FROM pg_type WHERE typtype = 'd' AND format_type(oid, NULL) = $1`,
-      [domain],
-    );
-    return rows.length === 0;
   }
 
   async #exec(text: string, line: number): Promise<void> {

@@ -1,17 +1,16 @@
-import { createHash } from 'node:crypto';
 import type { Engine, TableSummary } from '../../engines/engine.js';
 import { engineByName } from '../../engines/registry.js';
 import { LifeboatError, isLifeboatError, messageOf, toLifeboatError } from '../../errors/index.js';
 import { keyRequired } from '../../pipeline/age-decrypt.js';
 import { noKeys, type DecryptKeys } from '../../pipeline/age-keys.js';
 import { openArtifactReader } from '../../pipeline/artifact-reader.js';
-import type { SealedManifest } from '../../pipeline/age-manifest-stub.js';
 import { isEncrypted, type Manifest } from '../../pipeline/manifest.js';
 import type { JobContext } from '../context.js';
 import { locateArtifact, type LocatedArtifact } from '../shared/locate.js';
 import { reportingBytes } from '../shared/read-progress.js';
 import { CHECKING_AGAINST_MANIFEST, measureEvents } from '../restore/measure-events.js';
 import { restoreIntoScratch } from './deep.js';
+import { storedSha256, verifySealed } from './stored-bytes.js';
 import type { ConnectionSpec } from '../../config/index.js';
 import { compareWithManifest, type TableComparison } from './compare.js';
 
@@ -299,84 +298,6 @@ async function verifyLocated(
   return { ...base, ok: true, checks, tables: comparison.tables, restoreMs };
 }
 
-/**
- * A file verify of an artifact whose manifest is sealed and no key is at hand (a backup host
- * that holds only public keys): the stored bytes are checked against the size and SHA-256 of
- * the public stub. The stub is not authenticated — the sealed part is — so this proves the
- * upload is whole, not that nobody replaced both; a verify with the key proves that.
- */
-async function verifySealed(
-  ctx: JobContext,
-  located: LocatedArtifact,
-  stub: SealedManifest,
-): Promise<VerifyResult> {
-  const opId = ctx.catalog.startOperation({
-    operation: 'verify',
-    connection: stub.connection.name,
-    storage: located.storage.name,
-    artifact: located.key,
-    details: { deep: false },
-  });
-  const checks: VerifyCheck[] = [];
-  const base = { artifact: located.key, storage: located.storage.name, deep: false };
-  let error: LifeboatError | undefined;
-  const sizeOk = located.object.size === stub.size;
-  checks.push({
-    check: 'size',
-    ok: sizeOk,
-    detail: `${located.object.size} bytes, the manifest's public part says ${stub.size}`,
-  });
-  if (!sizeOk) {
-    error = new LifeboatError(
-      'ARTIFACT_CORRUPT',
-      `artifact "${located.key}" is ${located.object.size} bytes, the manifest says ${stub.size}`,
-      { hint: 'the file was truncated or replaced; use another backup', details: { checks } },
-    );
-  } else {
-    const reader = await openArtifactReader(located.storage, located.key, {
-      compression: 'none',
-      encrypted: false,
-      signal: ctx.signal,
-    });
-    for await (const _chunk of reportingBytes(reader.content, ctx.events)) {
-      // Reading to the end is the check.
-    }
-    const measured = reader.result();
-    const hashOk = measured.complete && measured.artifact.sha256 === stub.sha256;
-    checks.push({ check: 'sha256', ok: hashOk, detail: measured.artifact.sha256 });
-    if (!hashOk) {
-      error = new LifeboatError(
-        'CHECKSUM_MISMATCH',
-        `artifact "${located.key}" does not match its SHA-256`,
-        {
-          hint: 'the file was altered or damaged after it was written; use another backup',
-          details: { checks },
-        },
-      );
-    }
-  }
-  if (error === undefined) {
-    const detail =
-      'not decrypted: the manifest is encrypted and no key was given; the stored bytes match it';
-    checks.push({ check: 'decrypt', ok: true, detail });
-    ctx.events({ type: 'warning', message: `"${located.key}" is encrypted: ${detail}` });
-  }
-  ctx.catalog.recordVerification(located.storage.name, located.key, {
-    status: error ? 'failed' : 'ok',
-    deep: false,
-    detail: error ? error.message : 'stored bytes match (not decrypted)',
-  });
-  ctx.catalog.finishOperation(opId, {
-    status: error ? 'failed' : 'succeeded',
-    sizeBytes: located.object.size,
-    ...(error ? { error: { code: error.code, message: error.message } } : {}),
-    details: { checks, restoreMs: null },
-  });
-  return error
-    ? { ...base, ok: false, checks, tables: [], restoreMs: null, error }
-    : { ...base, ok: true, checks, tables: [], restoreMs: null };
-}
-
 /** Passes the SQL through while checking that its first bytes look like this engine's dump. */
 async function* sniffing(
   source: AsyncIterable<Buffer>,
@@ -397,24 +318,5 @@ async function* sniffing(
   if (!state.done) {
     state.ok = engine.sniff(head);
     state.done = true;
-  }
-}
-
-/**
- * SHA-256 of the stored artifact, read once more from the start; undefined when that read
- * fails too (the storage is then the problem, and the stream error says so).
- */
-async function storedSha256(
-  located: LocatedArtifact,
-  signal: AbortSignal,
-): Promise<string | undefined> {
-  try {
-    const hash = createHash('sha256');
-    const body = await located.storage.get(located.key, { signal });
-    for await (const chunk of body) hash.update(chunk as Buffer);
-    return hash.digest('hex');
-  } catch (err) {
-    if (signal.aborted) throw toLifeboatError(err, signal, 'verify');
-    return undefined;
   }
 }
