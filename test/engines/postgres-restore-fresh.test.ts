@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { ConnectionTarget, TableSummary } from '../../src/engines/engine.js';
 import { postgresEngine } from '../../src/engines/postgres/postgres-engine.js';
+import { FREEZE_MIN_BYTES } from '../../src/engines/postgres/postgres-restorer.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { chunked, dumpToString, FULL } from '../support/sqlite-dump-helpers.js';
 import {
@@ -240,7 +241,7 @@ ${after}
 describe('postgres restore into a new database: rows of new, empty tables load frozen', () => {
   const dbs = scratchDatabases();
 
-  /** Per table, whether the tuples on its first page are frozen (xmin committed and invalid). */
+  /** Per table, whether all its tuples are frozen (xmin committed and invalid). */
   async function frozen(db: string, tables: readonly string[]): Promise<Record<string, boolean>> {
     const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${db}` });
     await client.connect();
@@ -250,7 +251,8 @@ describe('postgres restore into a new database: rows of new, empty tables load f
       for (const t of tables) {
         const { rows } = await client.query<{ all: boolean }>(
           `SELECT bool_and(t_infomask & 768 = 768) AS all
-             FROM heap_page_items(get_raw_page($1, 0)) WHERE lp_flags = 1`,
+             FROM generate_series(0, pg_relation_size($1::text::regclass) / 8192 - 1) AS page,
+               heap_page_items(get_raw_page($1::text, page::int)) WHERE lp_flags = 1`,
           [t],
         );
         out[t] = rows[0]?.all === true;
@@ -261,62 +263,72 @@ describe('postgres restore into a new database: rows of new, empty tables load f
     }
   }
 
-  test('plain tables are frozen; a second COPY block, FK and partitioned tables and search_path names load as they are', async () => {
+  /** COPY lines `first`… of a (id, v) table, together just over {@link FREEZE_MIN_BYTES}. */
+  const bigRows = (first: number, v = true): string => {
+    const pad = 'x'.repeat(200);
+    const count = Math.ceil(FREEZE_MIN_BYTES / 200) + 1;
+    return Array.from({ length: count }, (_, i) => (v ? `${first + i}\t${pad}` : `${first + i}`))
+      .join('\n')
+      .concat('\n');
+  };
+  const bigCount = Math.ceil(FREEZE_MIN_BYTES / 200) + 1;
+
+  test('big plain tables are frozen; small ones, a second COPY block, FK and partitioned tables and search_path names load as they are', async () => {
     const sql = `CREATE SCHEMA app;
 CREATE TABLE public.plain (id int, v text);
-CREATE TABLE public.twice (id int);
+CREATE TABLE public.tiny (id int, v text);
+CREATE TABLE public.twice (id int, v text);
 CREATE TABLE public.parent (id int PRIMARY KEY);
 CREATE TABLE public.child (pid int REFERENCES public.parent (id));
 CREATE TABLE public.parted (id int) PARTITION BY RANGE (id);
-CREATE TABLE public.parted_1 PARTITION OF public.parted FOR VALUES FROM (0) TO (1000);
-CREATE TABLE app.hidden (id int);
+CREATE TABLE public.parted_1 PARTITION OF public.parted FOR VALUES FROM (0) TO (1000000);
+CREATE TABLE app.hidden (id int, v text);
 COPY public.plain (id, v) FROM stdin;
 1	one
 2	\\N
+${bigRows(3)}\\.
+
+COPY public.tiny (id, v) FROM stdin;
+1	one
 \\.
 
-COPY public.twice (id) FROM stdin;
-1
-2
-\\.
+COPY public.twice (id, v) FROM stdin;
+${bigRows(1)}\\.
 
-COPY public.twice (id) FROM stdin;
-3
-\\.
+COPY public.twice (id, v) FROM stdin;
+${bigRows(1)}\\.
 
 COPY public.parent (id) FROM stdin;
-1
-\\.
+${bigRows(1, false)}\\.
 
 COPY public.child (pid) FROM stdin;
-1
-\\.
+${bigRows(1, false)}\\.
 
 COPY public.parted (id) FROM stdin;
-5
-6
-\\.
+${bigRows(1, false)}\\.
 
 SET search_path = app;
-COPY hidden (id) FROM stdin;
-7
-\\.
+COPY hidden (id, v) FROM stdin;
+${bigRows(1)}\\.
 
 `;
     const { fresh, single, name } = await both(dbs, sql);
     expect(fresh).toEqual(single);
     expect(Object.fromEntries(fresh.map((t) => [t.name, t.rows]))).toEqual({
-      'app.hidden': 1,
-      child: 1,
-      parent: 1,
-      parted_1: 2,
-      plain: 2,
-      twice: 3,
+      'app.hidden': bigCount,
+      child: bigCount,
+      parent: bigCount,
+      parted_1: bigCount,
+      plain: bigCount + 2,
+      tiny: 1,
+      twice: 2 * bigCount,
     });
     expect(
-      await frozen(name, ['plain', 'twice', 'parent', 'child', 'parted_1', 'app.hidden']),
+      await frozen(name, ['plain', 'tiny', 'twice', 'parent', 'child', 'parted_1', 'app.hidden']),
     ).toEqual({
       plain: true,
+      // A few rows are not worth four statements: loaded as they are.
+      tiny: false,
       // The first block was loaded frozen; the second found rows and was appended as usual.
       twice: false,
       // Foreign keys put triggers on both tables: TRUNCATE would fire or refuse.

@@ -79,6 +79,7 @@ export class EarlyMeasure {
   readonly #options: RestoreOptions;
   readonly #closed = new Set<string>();
   readonly #kinds = new Map<string, string>();
+  #kindsRead = false;
   readonly #extension = new Set<string>();
   readonly #results = new Map<string, TableSummary>();
   #open: RelName | undefined;
@@ -199,22 +200,46 @@ export class EarlyMeasure {
     });
   }
 
+  /**
+   * The relation's kind ('' when the catalog has none of that name); notes extension members.
+   * The first lookup reads every relation at once: dumps create all tables before the first
+   * row, and a lookup per table cost a round trip each (thousands, for a database of thousands
+   * of tables). Names created since are looked up one by one. What was read stays true: the
+   * first lookup is at the first table's rows, and any statement after them that could change
+   * a kind or an extension's members (DROP, CREATE EXTENSION, …) voids the early measurements.
+   */
   async #kind(main: PgClient, rel: RelName): Promise<string> {
     const k = relKey(rel);
-    let kind = this.#kinds.get(k);
-    if (kind === undefined) {
-      const { rows } = await main.query(
-        `SELECT c.relkind, EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-           AND d.objid = c.oid AND d.deptype = 'e') AS member
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    if (!this.#kindsRead) {
+      this.#kindsRead = true;
+      const { rows } = await main.query<{ nspname: string; relname: string } & KindRow>(
+        `SELECT n.nspname, c.relname, ${KIND_COLUMNS}
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind NOT IN ('i', 'I', 'S', 'c', 't')`,
+      );
+      for (const row of rows)
+        this.#noteKind(relKey({ schema: row.nspname, name: row.relname }), row);
+    } else if (!this.#kinds.has(k)) {
+      const { rows } = await main.query<KindRow>(
+        `SELECT ${KIND_COLUMNS}
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = $1 AND c.relname = $2`,
         [rel.schema, rel.name],
       );
-      const row = rows[0] as { relkind?: string; member?: boolean } | undefined;
-      kind = String(row?.relkind ?? '');
-      this.#kinds.set(k, kind);
-      if (row?.member === true) this.#extension.add(k);
+      this.#noteKind(k, rows[0]);
     }
-    return kind;
+    return this.#kinds.get(k) ?? '';
+  }
+
+  #noteKind(k: string, row: KindRow | undefined): void {
+    this.#kinds.set(k, String(row?.relkind ?? ''));
+    if (row?.member === true) this.#extension.add(k);
   }
 }
+
+type KindRow = { relkind?: string; member?: boolean };
+
+/** A relation's kind, and whether it belongs to an extension. */
+const KIND_COLUMNS = `c.relkind, EXISTS (SELECT FROM pg_catalog.pg_depend d
+  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+    AND d.objid = c.oid AND d.deptype = 'e') AS member`;
