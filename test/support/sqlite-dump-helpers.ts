@@ -18,6 +18,8 @@ export interface DumpedText {
   readonly tables: readonly TableSummary[];
   readonly checksumAlgorithm: string;
   readonly serverVersion: string;
+  /** What the session warned about (`DumpSession.warnings`). */
+  readonly warnings: readonly string[];
 }
 
 /** Options of {@link dumpToString}. */
@@ -70,6 +72,7 @@ export async function dumpToString(
     tables,
     checksumAlgorithm: session.checksumAlgorithm,
     serverVersion: session.serverVersion,
+    warnings: session.warnings?.() ?? [],
   };
 }
 

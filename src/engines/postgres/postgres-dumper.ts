@@ -139,7 +139,7 @@ export async function openPostgresDump(
       scope.data && selected === undefined && !viaPgDump ? await countLargeObjects(client) : 0;
     let schema = { pre: plan.preData.join('\n\n'), post: plan.postData.join('\n\n') };
     if (viaPgDump && scope.schema) {
-      schema = await schemaViaPgDump({
+      const fromPgDump = await schemaViaPgDump({
         target,
         snapshot: facts?.snapshot ?? '',
         serverMajor: Math.floor(version.num / 10000),
@@ -147,8 +147,15 @@ export async function openPostgresDump(
         ownership,
         signal: options.signal,
       });
+      // pg_dump writes the database's own properties only with --create, which names it.
+      const pre = [...plan.database, fromPgDump.pre].filter((t) => t !== '').join('\n\n');
+      schema = { pre, post: fromPgDump.post };
     }
+    // A subscription belongs to the whole database: a dump of some tables does not miss it.
+    const subscriptions =
+      scope.schema && selected === undefined ? await subscriptionNames(client) : [];
     return new PostgresDumpSession(client, scope, options.signal, plan, data, schema, {
+      subscriptions,
       foreignKeys,
       configSequences,
       largeObjects,
@@ -180,6 +187,7 @@ export class PostgresDumpSession implements DumpSession {
   readonly #facts: Record<string, unknown>;
   readonly #ownership: OwnershipOptions;
   readonly #configSequences: readonly ConfigRelation[];
+  readonly #subscriptions: readonly string[];
   /** The tables whose rows are dumped (`tables` may end with the large objects). */
   readonly #dataTables: readonly DataTable[];
   #closed = false;
@@ -199,6 +207,8 @@ export class PostgresDumpSession implements DumpSession {
       facts: Record<string, unknown>;
       largeObjects: number;
       ownership: OwnershipOptions;
+      /** Subscriptions of the database, which the dump does not hold (see {@link warnings}). */
+      subscriptions: readonly string[];
     },
   ) {
     this.#client = client;
@@ -209,6 +219,7 @@ export class PostgresDumpSession implements DumpSession {
     this.#facts = meta.facts;
     this.#ownership = meta.ownership;
     this.#configSequences = meta.configSequences;
+    this.#subscriptions = meta.subscriptions;
     this.serverVersion = meta.version;
     // Referenced tables first, so a data-only restore into a schema with foreign keys loads,
     // and so configuration tables load (their foreign keys exist since CREATE EXTENSION).
@@ -250,10 +261,18 @@ export class PostgresDumpSession implements DumpSession {
 
   readonly sourceFacts = (): Readonly<Record<string, unknown>> => this.#facts;
 
-  readonly warnings = (): readonly string[] =>
-    this.#plan.cycles.length === 0
+  readonly warnings = (): readonly string[] => [
+    ...(this.#plan.cycles.length === 0
       ? []
-      : [`objects in a dependency cycle were ordered by name: ${this.#plan.cycles.join(', ')}`];
+      : [`objects in a dependency cycle were ordered by name: ${this.#plan.cycles.join(', ')}`]),
+    // Not dumped: their connection strings may hold passwords and are readable by superusers
+    // only, and a restored copy that connected would take changes from the publisher.
+    ...(this.#subscriptions.length === 0
+      ? []
+      : [
+          `subscriptions are not backed up (${this.#subscriptions.join(', ')}): recreate them after a restore, with CREATE SUBSCRIPTION … WITH (connect = false) if the publisher must not be reached`,
+        ]),
+  ];
 
   async writeHeader(out: DumpWriter): Promise<void> {
     let text = `${DUMP_MARK} v1 (lifeboat ${LIFEBOAT_VERSION}, postgresql ${this.serverVersion})\n\n${PREAMBLE}\n`;
@@ -341,4 +360,14 @@ export class PostgresDumpSession implements DumpSession {
 
 function lit(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** The subscriptions of the current database (their names are readable by every role). */
+async function subscriptionNames(client: PgClient): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT quote_ident(s.subname) AS name FROM pg_catalog.pg_subscription s
+     JOIN pg_catalog.pg_database d ON d.oid = s.subdbid
+     WHERE d.datname = pg_catalog.current_database() ORDER BY 1`,
+  );
+  return rows.map((r) => r.name);
 }

@@ -40,6 +40,7 @@ import {
 } from './postgres-ddl.js';
 import { dependencyOrder, type DdlItem } from './postgres-order.js';
 import { readOtherItems } from './postgres-schema-items.js';
+import { databaseStatements } from './postgres-database-props.js';
 
 interface Item extends DdlItem {
   readonly table?: TableRow;
@@ -49,6 +50,8 @@ interface Item extends DdlItem {
 
 /** The schema of a dump, split into the sections around the data. */
 export interface SchemaPlan {
+  /** Statements about the database itself (whole-database dumps only); the first of preData. */
+  readonly database: string[];
   /** Statements before the data, in dependency order. */
   readonly preData: string[];
   /** Statements after the data: constraints, indexes, triggers, policies, matview refreshes. */
@@ -90,6 +93,7 @@ export async function buildSchema(
   const defaultAcls =
     selected === undefined && !o.noPrivileges ? await defaultAclStatements(client) : [];
   const eventTriggers = selected === undefined ? await eventTriggerStatements(client, o) : [];
+  const database = selected === undefined ? await databaseStatements(client, o) : [];
   const publications = selected === undefined ? await publicationStatements(client, o) : [];
   const seqKeys = new Set(sequences.map((s) => key(PG_CLASS, s.oid)));
   const columnsByTable = new Map(tables.map((t) => [t.qname, t.columns]));
@@ -174,6 +178,7 @@ export async function buildSchema(
   const keptSeqs = sequences.filter((s) => keep(key(PG_CLASS, s.oid)));
   const viewsByKey = new Map(views.map((v) => [key(PG_CLASS, v.oid), v]));
   const preData = [
+    ...database,
     ...kept.flatMap((i) => i.sql),
     ...keptSeqs.flatMap((s) =>
       s.ownedByRel === null || tableOids.has(s.ownedByRel) ? sequenceOwnedByDdl(s) : [],
@@ -217,6 +222,7 @@ export async function buildSchema(
     ),
   );
   return {
+    database,
     preData,
     postData,
     tables: keptTables,

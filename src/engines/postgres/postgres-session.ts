@@ -9,12 +9,14 @@ import { CopyOutQuery } from './postgres-copy-out.js';
  * of the restored copy produce the same lines: encoding, date/interval styles, time zone,
  * float precision and bytea format all change COPY's output. The search path is empty so that
  * every name the server prints (pg_get_*def, format_type, regclass) comes schema-qualified.
+ * Transactions may write whatever the database's defaults say (a dump carries those
+ * defaults, `ALTER DATABASE … SET default_transaction_read_only`, into what it restores).
  */
 export async function prepareSession(client: PgClient): Promise<void> {
   await client.query(`SET client_encoding = 'UTF8'; SET DateStyle = ISO; SET IntervalStyle = postgres;
     SET TimeZone = 'UTC'; SET extra_float_digits = 3; SET bytea_output = hex; SET xmloption = content;
     SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0; SET lock_timeout = '60s';
-    SET row_security = off; SELECT pg_catalog.set_config('search_path', '', false)`);
+    SET row_security = off; SET default_transaction_read_only = off; SELECT pg_catalog.set_config('search_path', '', false)`);
 }
 
 /**
