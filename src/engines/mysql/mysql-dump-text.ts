@@ -1,7 +1,13 @@
 import { LIFEBOAT_VERSION } from '../../version.js';
 import { quoteIdent } from './mysql-connect.js';
 import { quoteString } from './mysql-literals.js';
-import { clientCharset, stripDefiner, type SchemaObject } from './mysql-objects.js';
+import {
+  clientCharset,
+  databaseClause,
+  stripDefiner,
+  type DatabaseDefaults,
+  type SchemaObject,
+} from './mysql-objects.js';
 import { DUMP_MARK } from './mysql-sniff.js';
 
 /**
@@ -115,7 +121,11 @@ const DROP_KIND: Readonly<Record<SchemaObject['kind'], string>> = {
  * semicolons are wrapped in `DELIMITER ;;` as mysqldump does, which the `mariadb` client and
  * lifeboat's restorer both understand.
  */
-export function objectText(object: SchemaObject, noDefiner: boolean): string {
+export function objectText(
+  object: SchemaObject,
+  noDefiner: boolean,
+  database?: DatabaseDefaults,
+): string {
   const create = noDefiner ? stripDefiner(object.create) : object.create;
   const settings = [
     `character_set_client = ${clientCharset(object)}`,
@@ -125,10 +135,32 @@ export function objectText(object: SchemaObject, noDefiner: boolean): string {
   ];
   const body =
     object.kind === 'view' ? `${create};\n` : `DELIMITER ;;\n${create} ;;\nDELIMITER ;\n`;
+  // Created under another database collation than the database has now: the database takes
+  // that collation for the moment, as mysqldump does (only in whole-database dumps, which set
+  // the database's own defaults first and so know what to go back to).
+  const other =
+    database !== undefined &&
+    object.databaseCollation !== undefined &&
+    object.databaseCollation !== database.collation;
+  const [before, after] = other
+    ? [
+        `ALTER DATABASE COLLATE ${object.databaseCollation};\n`,
+        `ALTER DATABASE COLLATE ${database.collation};\n`,
+      ]
+    : ['', ''];
   return `\n-- ${object.kind} ${commentIdent(object.name)}
 DROP ${DROP_KIND[object.kind]} IF EXISTS ${quoteIdent(object.name)};
 SET @saved_cs_client = @@character_set_client, @saved_sql_mode = @@sql_mode, @saved_col_connection = @@collation_connection, @saved_time_zone = @@time_zone;
 SET ${settings.join(', ')};
-${body}SET character_set_client = @saved_cs_client, sql_mode = @saved_sql_mode, collation_connection = @saved_col_connection, time_zone = @saved_time_zone;
+${before}${body}${after}SET character_set_client = @saved_cs_client, sql_mode = @saved_sql_mode, collation_connection = @saved_col_connection, time_zone = @saved_time_zone;
 `;
+}
+
+/**
+ * The database's own defaults, for whatever database the dump is restored into: `ALTER
+ * DATABASE` without a name changes the current one. New tables, and routine parameters and
+ * variables without a collation of their own, take these.
+ */
+export function databaseText(database: DatabaseDefaults): string {
+  return `\n-- database\nALTER DATABASE ${databaseClause(database)};\n`;
 }

@@ -4,6 +4,7 @@ import { OutBuffer } from '../shared/out-buffer.js';
 import { CHECKSUM_ALGORITHM, TableChecksum } from './mysql-checksum.js';
 import { quoteIdent, type MysqlSession } from './mysql-connect.js';
 import {
+  databaseText,
   footerText,
   headerText,
   HISTORY_OFF,
@@ -20,6 +21,7 @@ import {
   showCreateSequence,
   showCreateTable,
   type BaseTable,
+  type DatabaseDefaults,
   type SchemaObject,
 } from './mysql-objects.js';
 import { rowQuery } from './mysql-rows.js';
@@ -37,6 +39,8 @@ export interface MysqlDumpPlan {
   readonly views: readonly { object: SchemaObject; columns: string[] }[];
   /** Triggers, routines and events, in the order they are written. */
   readonly objects: readonly SchemaObject[];
+  /** The database's own defaults: whole-database dumps with the schema only. */
+  readonly databaseDefaults: DatabaseDefaults | undefined;
   readonly facts: Record<string, unknown>;
   readonly warnings: string[];
   /** Releases the read locks of non-transactional tables; called once they are all dumped. */
@@ -78,6 +82,8 @@ export class MysqlDumpSession implements DumpSession {
     const { scope, session, database } = this.#plan;
     if (!scope.schema) return;
     const buf = new OutBuffer(out);
+    if (this.#plan.databaseDefaults !== undefined)
+      buf.add(databaseText(this.#plan.databaseDefaults));
     // Sequences first: a table's DEFAULT NEXTVAL(s) needs s when rows are inserted.
     for (const name of this.#plan.sequences) {
       throwIfAborted(this.#plan.signal);
@@ -156,10 +162,12 @@ export class MysqlDumpSession implements DumpSession {
     // Routines before views: a view that calls a stored function cannot be created before the
     // function, while a routine's body is resolved only when it runs, so it needs nothing first.
     const routine = (o: SchemaObject): boolean => o.kind === 'procedure' || o.kind === 'function';
-    for (const object of this.#plan.objects.filter(routine)) buf.add(objectText(object, noDefiner));
-    for (const view of this.#plan.views) buf.add(objectText(view.object, noDefiner));
+    const defaults = this.#plan.databaseDefaults;
+    for (const object of this.#plan.objects.filter(routine))
+      buf.add(objectText(object, noDefiner, defaults));
+    for (const view of this.#plan.views) buf.add(objectText(view.object, noDefiner, defaults));
     for (const object of this.#plan.objects.filter((o) => !routine(o)))
-      buf.add(objectText(object, noDefiner));
+      buf.add(objectText(object, noDefiner, defaults));
     await buf.flush();
   }
 

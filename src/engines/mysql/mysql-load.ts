@@ -16,7 +16,10 @@ export interface LoadResult {
   readonly sequences: readonly string[];
   /** True when the dump creates tables: the restore replaces the whole database. */
   readonly replacesSchema: boolean;
-  /** SET statements and view/trigger/routine/event statements, replayed in the target after the swap. */
+  /**
+   * SET statements, view/trigger/routine/event statements and the database's defaults
+   * (`ALTER DATABASE` without a name), replayed in the target after the swap.
+   */
   readonly replay: readonly string[];
 }
 
@@ -73,7 +76,8 @@ export async function loadDump(
         if (targetTables.has(statement.table)) await copyDefinition(statement.table);
       }
     }
-    if (statement.kind === 'set' || statement.kind === 'object') replay.push(text);
+    if (statement.kind === 'set' || statement.kind === 'object' || statement.kind === 'database')
+      replay.push(text);
     if (statement.kind === 'object' && (statement.type === 'trigger' || statement.type === 'event'))
       return;
     await pipe.run(statements, text);
@@ -155,6 +159,8 @@ export async function loadDump(
 function included(statement: Statement, requested: ReadonlySet<string> | undefined): boolean {
   if (statement.kind === 'skip') return false;
   if (requested === undefined) return true;
+  // Some tables restored among the target's others: the database's defaults stay its own.
+  if (statement.kind === 'database') return false;
   if (statement.kind === 'table') return requested.has(statement.table);
   if (statement.kind === 'object') {
     return (

@@ -1,4 +1,5 @@
 import { LifeboatError } from '../../errors/index.js';
+import { quoteString } from './mysql-literals.js';
 import { quoteIdent, type MysqlSession } from './mysql-connect.js';
 
 /** A base table as the dump sees it. */
@@ -23,6 +24,49 @@ export interface SchemaObject {
   /** The client character set it was created with; see {@link clientCharset}. */
   readonly client: string;
   readonly timeZone?: string;
+  /**
+   * The database collation it was created under (triggers, routines, events): it is the
+   * collation of its parameters, variables and return value that name none of their own.
+   */
+  readonly databaseCollation?: string;
+}
+
+/** The database's own defaults, which a whole-database dump carries. */
+export interface DatabaseDefaults {
+  readonly charset: string;
+  readonly collation: string;
+  /** MariaDB 10.5+: `CREATE DATABASE … COMMENT`; null where the server has no such thing. */
+  readonly comment: string | null;
+}
+
+/**
+ * `CHARACTER SET … COLLATE …[ COMMENT …]` of an `ALTER DATABASE`. The comment is a MariaDB
+ * 10.5 executable comment: MySQL, which has none, skips it.
+ */
+export function databaseClause(d: DatabaseDefaults, withEmptyComment = false): string {
+  const comment =
+    d.comment === null || (d.comment === '' && !withEmptyComment)
+      ? ''
+      : ` /*M!100500 COMMENT ${quoteString(d.comment)} */`;
+  return `CHARACTER SET ${d.charset} COLLATE ${d.collation}${comment}`;
+}
+
+/** The character set, collation and (MariaDB) comment of `database`. */
+export async function readDatabaseDefaults(
+  session: MysqlSession,
+  database: string,
+): Promise<DatabaseDefaults | undefined> {
+  const [row] = await session.query(
+    'SELECT * FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+    [database],
+  );
+  if (row === undefined) return undefined;
+  const comment = row['SCHEMA_COMMENT'];
+  return {
+    charset: String(row['DEFAULT_CHARACTER_SET_NAME']),
+    collation: String(row['DEFAULT_COLLATION_NAME']),
+    comment: typeof comment === 'string' ? comment : null,
+  };
 }
 
 /** Engines whose tables take part in a consistent-snapshot transaction. */
@@ -171,6 +215,7 @@ export async function readTriggers(
       sqlMode: String(row?.sql_mode ?? ''),
       collation: String(row?.collation_connection ?? 'utf8mb4_general_ci'),
       client: String(row?.character_set_client ?? 'utf8mb4'),
+      databaseCollation: databaseCollation(row),
     });
   }
   return result;
@@ -214,6 +259,7 @@ export async function readRoutines(
       sqlMode: String(row?.sql_mode ?? ''),
       collation: String(row?.collation_connection ?? 'utf8mb4_general_ci'),
       client: String(row?.character_set_client ?? 'utf8mb4'),
+      databaseCollation: databaseCollation(row),
     });
   }
   return result;
@@ -237,10 +283,17 @@ export async function readEvents(session: MysqlSession, database: string): Promi
       sqlMode: String(row?.sql_mode ?? ''),
       collation: String(row?.collation_connection ?? 'utf8mb4_general_ci'),
       client: String(row?.character_set_client ?? 'utf8mb4'),
+      databaseCollation: databaseCollation(row),
       timeZone: String(row?.time_zone ?? 'SYSTEM'),
     });
   }
   return result;
+}
+
+/** The `Database Collation` column of a SHOW CREATE TRIGGER/PROCEDURE/FUNCTION/EVENT row. */
+function databaseCollation(row: Record<string, unknown> | undefined): string | undefined {
+  const value = row?.['Database Collation'];
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** Removes `DEFINER=user@host` from a CREATE statement's head (`--no-definer`). */

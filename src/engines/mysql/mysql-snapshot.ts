@@ -9,6 +9,7 @@ import {
   readSequences,
   readTables,
   readTriggers,
+  readDatabaseDefaults,
   readViews,
   type BaseTable,
 } from './mysql-objects.js';
@@ -48,6 +49,9 @@ export async function openMysqlDump(
     // A sequence is schema with state: part of a whole dump that has the schema.
     const dumpedSequences = scope.schema && whole ? sequences.filter((s) => !excluded.has(s)) : [];
     const views = scope.schema && whole ? await readViews(session, target.database) : [];
+    // A dump of some tables is restored among others': the database is not its to change.
+    const databaseDefaults =
+      scope.schema && whole ? await readDatabaseDefaults(session, target.database) : undefined;
     const names = new Set(selected.map((t) => t.name));
     const objects = scope.schema
       ? [
@@ -86,6 +90,7 @@ export async function openMysqlDump(
       sequences: dumpedSequences,
       views,
       objects,
+      databaseDefaults,
       facts,
       warnings,
       locked: new Set(lock ? plain.map((t) => t.name) : []),

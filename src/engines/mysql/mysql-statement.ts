@@ -3,6 +3,8 @@ import { LifeboatError } from '../../errors/index.js';
 /** What a restore does with a statement of a dump. */
 export type Statement =
   | { readonly kind: 'skip' }
+  /** `ALTER DATABASE` without a name: the database the restore goes into. */
+  | { readonly kind: 'database' }
   | { readonly kind: 'set' }
   | {
       readonly kind: 'table';
@@ -39,13 +41,16 @@ function plain(sql: string): string {
  * bytes in a latin1 string; names are decoded as UTF-8. Table statements are recognised so
  * a restore can follow `--tables` and load into its scratch database; view, trigger,
  * routine and event statements so they can be recreated in the target after the swap.
- * `USE` and `CREATE|ALTER|DROP DATABASE` are skipped because a restore goes where the user
- * says (mariadb-dump's `ALTER DATABASE` would change the source database), and
+ * `USE` and `CREATE|ALTER|DROP DATABASE` naming a database are skipped because a restore goes
+ * where the user says (mariadb-dump's `ALTER DATABASE` would change the source database); an
+ * `ALTER DATABASE` without a name (lifeboat's, see `databaseText`) is about the target, and
  * `LOCK`/`UNLOCK TABLES` because locks mean nothing in a private scratch database.
  */
 export function classify(sql: string): Statement {
   const head = plain(sql.length > 4096 ? sql.slice(0, 4096) : sql);
   const upper = head.toUpperCase();
+  if (/^ALTER (DATABASE|SCHEMA) (DEFAULT|CHARACTER SET|CHARSET|COLLATE|COMMENT)\b/.test(upper))
+    return { kind: 'database' };
   if (
     /^(USE\s|(CREATE|ALTER|DROP) (DATABASE|SCHEMA)\b|LOCK TABLES?\b|UNLOCK TABLES?\b)/.test(upper)
   ) {

@@ -2,6 +2,8 @@ import { quoteIdent, type MysqlSession } from './mysql-connect.js';
 import { quoteString } from './mysql-literals.js';
 import {
   clientCharset,
+  databaseClause,
+  readDatabaseDefaults,
   readEvents,
   readRoutines,
   readSequences,
@@ -54,6 +56,8 @@ export async function swapIn(session: MysqlSession, plan: SwapPlan): Promise<voi
         ...(await readEvents(session, target)),
       ]
     : [];
+  // The replay may set the database's defaults (ALTER DATABASE): a failed swap puts them back.
+  const defaults = await readDatabaseDefaults(session, target);
   for (const t of triggers) await session.query(`DROP TRIGGER ${q(target, t.name)}`);
   const renames = [
     ...outgoing.map((t) => `${q(target, t)} TO ${q(old, t)}`),
@@ -76,6 +80,8 @@ export async function swapIn(session: MysqlSession, plan: SwapPlan): Promise<voi
   } catch (err) {
     // Put the old tables back; the incoming ones return to the scratch database, dropped later.
     await session.query(`USE ${quoteIdent(target)}`).catch(() => undefined);
+    if (defaults !== undefined)
+      await session.query(`ALTER DATABASE ${quoteIdent(target)} ${databaseClause(defaults, true)}`);
     const current = new Set([
       ...(await readTables(session, target)).map((t) => t.name),
       ...(await readSequences(session, target)),
