@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { ConnectionTarget, TableSummary } from '../../src/engines/engine.js';
 import { postgresEngine } from '../../src/engines/postgres/postgres-engine.js';
-import { FREEZE_MIN_BYTES } from '../../src/engines/postgres/postgres-restorer.js';
+import { FREEZE_MIN_BYTES } from '../../src/engines/postgres/postgres-restore-copy.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { chunked, dumpToString, FULL } from '../support/sqlite-dump-helpers.js';
 import {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ConnectionTarget, EngineCallOptions, ScratchDatabase } from '../engine.js';
 import { quoteIdent, type MysqlSession } from './mysql-connect.js';
 import { withServer } from './mysql-inspect.js';
+import { databaseClause, readDatabaseDefaults } from './mysql-objects.js';
 import { withDatabase } from './mysql-url.js';
 
 /** Prefixes of the databases lifeboat creates for itself; stale ones are dropped by these. */
@@ -20,13 +21,10 @@ export async function createDatabase(
   name: string,
   like: string | undefined,
 ): Promise<void> {
-  const [row] = like
-    ? await session.query(
-        'SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
-        [like],
-      )
-    : [];
-  const charset = row ? ` CHARACTER SET ${String(row.cs)} COLLATE ${String(row.co)}` : '';
+  const defaults = like === undefined ? undefined : await readDatabaseDefaults(session, like);
+  // Character set and collation only: a comment says what the source is, not the copy.
+  const charset =
+    defaults === undefined ? '' : ` ${databaseClause({ ...defaults, comment: null })}`;
   await session.query(`CREATE DATABASE ${quoteIdent(name)}${charset}`);
 }
 

@@ -1,12 +1,9 @@
-import { once } from 'node:events';
-import copyStreams from 'pg-copy-streams';
 import type { ConnectionTarget, RestoreOptions, RestoreResult, TableSummary } from '../engine.js';
 import { LifeboatError, isLifeboatError, messageOf } from '../../errors/index.js';
 import { connect, type PgClient } from './postgres-connect.js';
-import type { CopyLines } from './postgres-copy-lines.js';
 import { EarlyMeasure, shiftMeasure } from './postgres-restore-measure.js';
 import { lower, pgFields } from './postgres-errors.js';
-import { HINT, aborted, copyFailure, failure, truncated } from './postgres-restore-errors.js';
+import { HINT, aborted, failure, truncated } from './postgres-restore-errors.js';
 import { checksumAlgorithm } from './postgres-checksum.js';
 import { readDataTables, summariesOn } from './postgres-inspect.js';
 import { tableName } from './postgres-selection.js';
@@ -14,19 +11,11 @@ import { relDisplay, relKey, subjectOf, type RelName } from './postgres-names.js
 import { LARGE_OBJECTS_TABLE } from './postgres-large-objects.js';
 import { clearTarget, dropsFromMissingDomain } from './postgres-restore-drop.js';
 import { recreate, type SavedStatement } from './postgres-restore-dependents.js';
-import { freezableTable } from './postgres-restore-freeze.js';
+import { CopyIn } from './postgres-restore-copy.js';
 import { SelectiveRestore } from './postgres-restore-selective.js';
 import { dropDatabase, openTarget } from './postgres-scratch.js';
 import { prepareSession } from './postgres-session.js';
-import { PLAIN_COPY_FROM_STDIN, PgSplitter, type SplitEvent } from './postgres-splitter.js';
-
-/**
- * Rows a COPY must bring before they are loaded frozen. Freezing costs four statements (a
- * catalog check, BEGIN, TRUNCATE, COMMIT) and saves a later rewrite of the table's pages; for a
- * table of a few pages the statements cost more, and a database of thousands of small tables
- * restored ~20% slower than psql did. Until this much has come the rows are held back.
- */
-export const FREEZE_MIN_BYTES = 1024 * 1024;
+import { PgSplitter, type SplitEvent } from './postgres-splitter.js';
 
 /**
  * Restores a plain SQL dump (lifeboat's, or `pg_dump -Fp`'s with or without `--inserts` and
@@ -93,16 +82,6 @@ export async function restorePostgres(
 /** Large objects, as {@link LARGE_OBJECTS_TABLE} names them. */
 const LARGE_OBJECTS_REL: RelName = { schema: 'pg_catalog', name: 'pg_largeobject' };
 
-/** A COPY statement whose rows are held back, and those rows. */
-interface HeldCopy {
-  readonly text: string;
-  readonly line: number;
-  readonly statement: number;
-  readonly lines: CopyLines | undefined;
-  readonly parts: Buffer[];
-  size: number;
-}
-
 /** One restore's state: mode, selection, the COPY in progress, what was touched. */
 class RestoreRun {
   statements = 0;
@@ -114,23 +93,12 @@ class RestoreRun {
   readonly #touched = new Map<string, RelName>();
   #saved: SavedStatement[] = []; // what depends on replaced or emptied tables, put back at the end
   #mode: 'replace' | 'data' | undefined;
-  #copy: {
-    stream: ReturnType<typeof copyStreams.from>;
-    done: Promise<void>;
-    line: number;
-    sql: string;
-    statement: number;
-    /** Loaded `WITH (FREEZE)` in a transaction of its own, committed at the end of the rows. */
-    frozen: boolean;
-    /** Where its rows are hashed as they are sent (see {@link EarlyMeasure.copyLines}). */
-    lines: CopyLines | undefined;
-  } | null = null;
-  /** A COPY held back until its rows say whether to load them frozen ({@link FREEZE_MIN_BYTES}). */
-  #held: HeldCopy | null = null;
+  /** The `COPY … FROM stdin` whose rows are coming. */
+  #copy: CopyIn | null = null;
   #bytes = 0;
   #table: string | undefined;
   readonly #early: EarlyMeasure | undefined;
-  /** Whether a COPY into a new, empty table may load its rows frozen (see {@link #freezable}). */
+  /** Whether a COPY into a new, empty table may load its rows frozen (see {@link CopyIn}). */
   readonly #freeze: boolean;
   /** In autocommit: a transaction the dump itself opened is in progress. */
   #dumpTransaction = false;
@@ -160,8 +128,7 @@ class RestoreRun {
     }
     const { events, rest, inCopy } = splitter.end();
     for (const event of events) await this.#handle(event);
-    if (inCopy || this.#copy !== null || this.#held !== null)
-      throw truncated('it ends inside the rows of a COPY');
+    if (inCopy || this.#copy !== null) throw truncated('it ends inside the rows of a COPY');
     if (this.#dumpTransaction) throw truncated('it ends inside a transaction it began');
     if (rest !== null) throw truncated('it ends in the middle of a statement');
     if (this.#mode === undefined) await this.#decide('replace');
@@ -217,27 +184,15 @@ class RestoreRun {
     this.#early?.check();
     switch (event.kind) {
       case 'copy-data':
-        if (this.#held !== null) {
-          const held = this.#held;
-          held.lines?.push(event.data);
-          held.parts.push(event.data);
-          held.size += event.data.length;
-          if (held.size >= FREEZE_MIN_BYTES) await this.#release(true);
-          return;
-        }
-        this.#copy?.lines?.push(event.data);
-        if (this.#copy !== null && !this.#stream(event.data))
-          await Promise.race([once(this.#copy.stream, 'drain'), this.#copy.done]);
+        await this.#copy?.write(event.data);
         return;
       case 'copy-end':
-        if (this.#held !== null) await this.#release(false);
         if (this.#copy !== null) {
           const copy = this.#copy;
           this.#copy = null;
-          copy.stream.end();
-          await copy.done;
-          this.#early?.copied(copy.stream.rowCount);
-          if (copy.frozen) await this.#run('COMMIT', copy.line, copy.statement);
+          // Not inside `?.(…)`: without an early measurement the COPY must still end.
+          const rows = await copy.end();
+          this.#early?.copied(rows);
         }
         return;
       case 'meta':
@@ -246,10 +201,6 @@ class RestoreRun {
         this.statements++;
         return this.#statement(event.sql, event.line);
     }
-  }
-
-  #stream(data: Buffer): boolean {
-    return this.#copy === null ? true : this.#copy.stream.write(data);
   }
 
   async #meta(text: string, line: number): Promise<void> {
@@ -348,62 +299,20 @@ class RestoreRun {
 
   async #exec(text: string, line: number): Promise<void> {
     if (/^COPY\b/i.test(text) && /\bFROM\s+stdin\b/i.test(text)) {
-      const statement = this.statements;
-      const lines = this.#early?.copyLines();
-      if (this.#freeze && !this.#dumpTransaction && PLAIN_COPY_FROM_STDIN.test(text))
-        this.#held = { text, line, statement, lines, parts: [], size: 0 };
-      else this.#open(text, line, statement, lines, false);
+      const copy = { text, line, statement: this.statements, lines: this.#early?.copyLines() };
+      this.#copy = new CopyIn(
+        this.#client,
+        this.#run,
+        copy,
+        this.#freeze && !this.#dumpTransaction,
+      );
       return;
     }
     await this.#run(text, line, this.statements);
   }
 
-  /** Starts the COPY {@link #held} back, frozen if `big` and the table allows, with its rows so far. */
-  async #release(big: boolean): Promise<void> {
-    const held = this.#held as HeldCopy;
-    this.#held = null;
-    const frozen = big && (await this.#freezable(held.text, held.line));
-    this.#open(held.text, held.line, held.statement, held.lines, frozen);
-    let ready = true;
-    for (const part of held.parts) ready = this.#stream(part);
-    const copy = this.#copy;
-    if (!ready && copy !== null) await Promise.race([once(copy.stream, 'drain'), copy.done]);
-  }
-
-  #open(
-    text: string,
-    line: number,
-    statement: number,
-    lines: CopyLines | undefined,
-    frozen: boolean,
-  ): void {
-    const sql = frozen ? `${text.replace(/\s*;?\s*$/, '')} WITH (FREEZE)` : text;
-    const stream = this.#client.query(copyStreams.from(sql));
-    const done = new Promise<void>((resolve, reject) => {
-      stream.on('finish', resolve);
-      stream.on('error', (err) => reject(copyFailure(statement, line, err)));
-    });
-    done.catch(() => undefined); // observed at the next write or at the end of the block
-    this.#copy = { stream, done, line, sql: text, statement, frozen, lines };
-  }
-
-  /**
-   * Whether the rows of this COPY load frozen ({@link freezableTable}): only in the autocommit
-   * load of a database nobody else sees, outside a transaction of the dump's own. If so, opens
-   * the COPY's transaction and empties the table there, as FREEZE requires.
-   */
-  async #freezable(text: string, line: number): Promise<boolean> {
-    const name = await freezableTable(this.#client, text).catch((err: unknown) => {
-      throw failure(`at statement ${this.statements}`, err, line, text);
-    });
-    if (name === undefined) return false;
-    await this.#run('BEGIN', line, this.statements);
-    await this.#run(`TRUNCATE ONLY ${name}`, line, this.statements);
-    return true;
-  }
-
   /** Runs one statement, mapping its failure to RESTORE_FAILED at `line`. */
-  async #run(text: string, line: number, statement: number): Promise<void> {
+  readonly #run = async (text: string, line: number, statement: number): Promise<void> => {
     try {
       await this.#client.query(text);
     } catch (err) {
@@ -414,7 +323,7 @@ class RestoreRun {
         position > 0 ? line + (text.slice(0, position - 1).match(/\n/g)?.length ?? 0) : line;
       throw failure(`at statement ${statement}`, err, at, text);
     }
-  }
+  };
 
   #progress(): void {
     this.#options.onProgress?.({
