@@ -174,6 +174,8 @@ export interface RestoreResult {
   /** Summaries of the tables the restore wrote, measured in the target before commit. */
   readonly tables: readonly TableSummary[];
   readonly statements: number;
+  /** What the restore committed but could not make exactly as the source was, for the user. */
+  readonly warnings?: readonly string[];
 }
 
 /** What a database holds now: used for restore plans and `compare`. */

@@ -4,7 +4,7 @@ import type { ExpectedContent, Storage } from '../storage/storage.js';
 import { AgeDecryptStream } from './age-decrypt.js';
 import type { DecryptKeys } from './age-keys.js';
 import { codecFor } from './compression.js';
-import { Sha256Stage } from './hash-stage.js';
+import { DigestStage, Sha256Stage, type DigestAlgorithm } from './hash-stage.js';
 import { linkStreams } from './link-streams.js';
 import { SizeStage } from './size-stage.js';
 import type { Measured } from './stage.js';
@@ -25,11 +25,11 @@ export interface ArtifactReaderOptions {
    */
   readonly expected?: ExpectedContent;
   /**
-   * Hash the decompressed text too (default true). A restore checks the stored bytes against
-   * the manifest, which already pins the text they decompress to; the text's own SHA-256 would
-   * cost it a second hash over every byte (~0.5 s per GB) for nothing.
+   * Checksum the decompressed text too, with the algorithm the manifest's `content` names
+   * (`contentChecksum` of manifest.ts); none when absent. A restore checks the stored bytes against
+   * the manifest, which already pins the text they decompress to, so it leaves this out.
    */
-  readonly hashContent?: boolean;
+  readonly contentChecksum?: DigestAlgorithm | undefined;
 }
 
 /** What reading measured; `complete` is false until every byte went through. */
@@ -38,15 +38,15 @@ export interface ArtifactReadResult {
   /** The stored bytes (what the manifest's `size`/`sha256` describe); so far if incomplete. */
   readonly artifact: Measured;
   /**
-   * The decompressed SQL text (the manifest's `content`); so far if incomplete. No `sha256`
-   * when the reader was opened with `hashContent: false`.
+   * The decompressed SQL text (the manifest's `content`); so far if incomplete. Its checksum
+   * is there under the name of the reader's `contentChecksum`, when it had one.
    */
-  readonly content: Omit<Measured, 'sha256'> & { readonly sha256?: string };
+  readonly content: { readonly size: number; readonly xxh64?: string; readonly sha256?: string };
 }
 
 /**
- * An artifact being read: storage -> sha256+size -> [age decrypt] -> decompress -> sha256+size
- * -> you.
+ * An artifact being read: storage -> sha256+size -> [age decrypt] -> decompress ->
+ * [checksum]+size -> you.
  */
 export interface ArtifactReader {
   /** The decompressed SQL as Buffers; fails with ARTIFACT_CORRUPT when it cannot decompress. */
@@ -78,7 +78,9 @@ export async function openArtifactReader(
     sha256: artifactSha.sha256,
   }));
   const decompressor = codec.createDecompressor();
-  const contentSha = options.hashContent === false ? undefined : new Sha256Stage('content');
+  const contentHash = options.contentChecksum
+    ? new DigestStage(options.contentChecksum, 'content')
+    : undefined;
   const contentSize = new SizeStage('content');
   const linked = linkStreams(
     [
@@ -88,7 +90,7 @@ export async function openArtifactReader(
       check,
       ...decryptor,
       decompressor,
-      ...(contentSha ? [contentSha] : []),
+      ...(contentHash ? [contentHash] : []),
       contentSize,
     ],
     {
@@ -114,7 +116,7 @@ export async function openArtifactReader(
       artifact: { size: artifactSize.bytes, sha256: artifactSha.sha256SoFar },
       content: {
         size: contentSize.bytes,
-        ...(contentSha ? { sha256: contentSha.sha256SoFar } : {}),
+        ...(contentHash ? { [contentHash.algorithm]: contentHash.digestSoFar } : {}),
       },
     }),
   };

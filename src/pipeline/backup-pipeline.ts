@@ -3,7 +3,7 @@ import { LifeboatError } from '../errors/index.js';
 import type { FlowStage } from '../progress/flow.js';
 import { AgeEncryptStage, type AgeSession } from './age-encrypt.js';
 import { codecFor, type Codec, type CompressorOptions } from './compression.js';
-import { Sha256Stage } from './hash-stage.js';
+import { DigestStage, Sha256Stage } from './hash-stage.js';
 import { linkStreams } from './link-streams.js';
 import type { StageResult } from './manifest.js';
 import { SizeStage } from './size-stage.js';
@@ -29,8 +29,8 @@ export interface BackupPipeline {
   readonly codec: Codec;
   /** Every stage's result in pipeline order, for the manifest; call after `output` ended. */
   results(): StageResult[];
-  /** Size and SHA-256 of the SQL text; call after `output` ended. */
-  contentHash(): Measured;
+  /** Size and XXH64 of the SQL text (the manifest's `content`); call after `output` ended. */
+  contentHash(): { readonly size: number; readonly xxh64: string };
   /**
    * Size and SHA-256 of the artifact; pass `() => p.artifactHash()` as `storage.put`'s
    * `expect`. Before `output` ended it throws CHECKSUM_MISMATCH: a storage that asks then
@@ -45,62 +45,46 @@ export interface BackupPipeline {
 
 /**
  * Builds the backup filter chain (pgBackRest style), as streams with backpressure:
- * sha256(content) -> size(content) -> compress -> [age encrypt] -> sha256(artifact) ->
+ * xxh64(content) -> size(content) -> compress -> [age encrypt] -> sha256(artifact) ->
  * size(artifact).
  * Nothing holds the whole dump: memory is bounded by the compressor's window. When any stage,
  * the producer or the consumer fails, every stage is destroyed with that same error.
- *
- * With compression `none` and no encryption the artifact bytes are the content bytes, so the
- * artifact's SHA-256 is the content's (one hash of the dump, not two); the artifact is still
- * counted by its own size stage, which also says when the artifact is complete. The stage
- * results keep their shape: the artifact's sha256 entry is there, with the content's value.
  */
 export function buildBackupPipeline(options: BackupPipelineOptions): BackupPipeline {
   const codec = codecFor(options.compression);
-  const contentSha = new Sha256Stage('content');
+  const contentHash = new DigestStage('xxh64', 'content');
   const contentSize = new SizeStage('content');
   const compressor = codec.createCompressor(options);
-  const identity = codec.name === 'none' && options.encryption === undefined;
-  const artifactSha = identity ? undefined : new Sha256Stage('artifact');
+  const artifactSha = new Sha256Stage('artifact');
   const artifactSize = new SizeStage('artifact');
   const encrypt = options.encryption ? [new AgeEncryptStage(options.encryption)] : [];
-  const chain: readonly Stage[] = [
-    contentSha,
+  const chain: readonly [Stage, ...Stage[]] = [
+    contentHash,
     contentSize,
     compressor,
     ...encrypt,
-    ...(artifactSha ? [artifactSha] : []),
+    artifactSha,
     artifactSize,
   ];
-  const artifactSha256 = (): string => (artifactSha ?? contentSha).sha256;
-  const linked = linkStreams([contentSha, ...chain.slice(1)], { signal: options.signal });
+  const linked = linkStreams(chain, { signal: options.signal });
   return {
-    input: contentSha,
+    input: contentHash,
     output: linked.output,
     codec,
-    results: () => {
-      const results = chain.map((stage) => stage.result());
-      if (artifactSha === undefined)
-        results.splice(results.length - 1, 0, {
-          stage: 'sha256',
-          of: 'artifact',
-          sha256: artifactSha256(),
-        });
-      return results;
-    },
-    contentHash: () => ({ size: contentSize.bytes, sha256: contentSha.sha256 }),
+    results: () => chain.map((stage) => stage.result()),
+    contentHash: () => ({ size: contentSize.bytes, xxh64: contentHash.digest }),
     artifactHash: () => {
       if (!artifactSize.complete) throw shortArtifact(artifactSize.bytes);
-      return { size: artifactSize.bytes, sha256: artifactSha256() };
+      return { size: artifactSize.bytes, sha256: artifactSha.sha256 };
     },
     done: linked.done,
     flow: [
       {
         name: 'dump',
         output: () => contentSize.bytes,
-        heldBack: () => contentSha.writableNeedDrain,
+        heldBack: () => contentHash.writableNeedDrain,
         starved: () => false,
-        done: () => contentSha.writableEnded,
+        done: () => contentHash.writableEnded,
       },
       meter('compress', compressor, chain[3] as Stage),
       ...encrypt.map((stage) => meter('encrypt', stage, chain[4] as Stage)),

@@ -1,27 +1,65 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import xxhash from 'xxhash-wasm';
 import { LifeboatError } from '../errors/index.js';
 import type { StageResult } from './manifest.js';
 import type { Stage } from './stage.js';
 
-/** Passes bytes through unchanged while computing their SHA-256. */
-export class Sha256Stage extends Transform implements Stage {
+/**
+ * The checksums a pipeline stage can compute: SHA-256 for the stored bytes, which the
+ * manifest pins (and `sha256sum` checks), and XXH64 for the SQL text those bytes decompress
+ * to (older manifests carry its SHA-256; {@link contentChecksum}).
+ */
+export type DigestAlgorithm = 'sha256' | 'xxh64';
+
+interface Hasher {
+  update(chunk: Uint8Array): void;
+  /** The digest so far, in hex; the hasher can go on after it. */
+  peek(): string;
+}
+
+// One instance for the process: compiling the 2 KB module costs less than a millisecond, and
+// each hash keeps its own state outside it.
+const xxh = await xxhash();
+
+function sha256Hasher(): Hasher {
+  const hash: Hash = createHash('sha256');
+  return {
+    update: (chunk) => hash.update(chunk),
+    peek: () => hash.copy().digest('hex'),
+  };
+}
+
+/** XXH64 with seed 0, in the canonical (big-endian) hex `xxhsum -H1` prints. */
+function xxh64Hasher(): Hasher {
+  const state = xxh.create64();
+  return {
+    update: (chunk) => void state.update(chunk),
+    peek: () => state.digest().toString(16).padStart(16, '0'),
+  };
+}
+
+/** Passes bytes through unchanged while computing their checksum. */
+export class DigestStage extends Transform implements Stage {
+  readonly algorithm: DigestAlgorithm;
   readonly of: StageResult['of'];
-  readonly #hash: Hash = createHash('sha256');
+  readonly #hasher: Hasher;
   #digest: string | undefined;
 
-  constructor(of: StageResult['of']) {
+  constructor(algorithm: DigestAlgorithm, of: StageResult['of']) {
     super();
+    this.algorithm = algorithm;
     this.of = of;
+    this.#hasher = algorithm === 'sha256' ? sha256Hasher() : xxh64Hasher();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#hash.update(chunk);
+    this.#hasher.update(chunk);
     callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
-    this.#digest = this.#hash.digest('hex');
+    this.#digest = this.#hasher.peek();
     callback();
   }
 
@@ -31,22 +69,37 @@ export class Sha256Stage extends Transform implements Stage {
   }
 
   /** The final hex digest; asking before the end is a bug (the value would be wrong). */
-  get sha256(): string {
+  get digest(): string {
     if (this.#digest === undefined) {
       throw new LifeboatError(
         'INTERNAL',
-        `sha256 of the ${this.of} was read before the stream ended`,
+        `${this.algorithm} of the ${this.of} was read before the stream ended`,
       );
     }
     return this.#digest;
   }
 
   /** Digest of the bytes seen so far, for reports on a stream that stopped early. */
-  get sha256SoFar(): string {
-    return this.#digest ?? this.#hash.copy().digest('hex');
+  get digestSoFar(): string {
+    return this.#digest ?? this.#hasher.peek();
   }
 
   result(): StageResult {
-    return { stage: 'sha256', of: this.of, sha256: this.sha256 };
+    return { stage: this.algorithm, of: this.of, [this.algorithm]: this.digest };
+  }
+}
+
+/** A {@link DigestStage} computing SHA-256, with the digest under its own name. */
+export class Sha256Stage extends DigestStage {
+  constructor(of: StageResult['of']) {
+    super('sha256', of);
+  }
+
+  get sha256(): string {
+    return this.digest;
+  }
+
+  get sha256SoFar(): string {
+    return this.digestSoFar;
   }
 }

@@ -1,7 +1,10 @@
 import type { TableSummary, DumpScope } from '../engines/engine.js';
 
-/** The manifest format version this lifeboat writes; readers accept versions up to this one. */
-export const MANIFEST_VERSION = 1;
+/**
+ * The manifest format version this lifeboat writes; readers accept versions up to this one.
+ * Version 2 records the SQL text's XXH64 where version 1 recorded its SHA-256.
+ */
+export const MANIFEST_VERSION = 2;
 /** Suffix of the manifest object stored beside each artifact. */
 export const MANIFEST_SUFFIX = '.manifest.json';
 
@@ -51,8 +54,8 @@ export interface Manifest {
   /** Size in bytes and SHA-256 (hex) of the artifact as stored. */
   readonly size: number;
   readonly sha256: string;
-  /** Size and SHA-256 of the SQL text before compression. */
-  readonly content: { readonly size: number; readonly sha256: string };
+  /** Size and checksum of the SQL text before compression. */
+  readonly content: ContentDigest;
   readonly checksumAlgorithm: string;
   readonly tables: readonly TableSummary[];
   /**
@@ -62,6 +65,31 @@ export interface Manifest {
   readonly source?: Readonly<Record<string, unknown>>;
   /** Every pipeline stage's result, in pipeline order. */
   readonly pipeline: readonly StageResult[];
+}
+
+/**
+ * Size and checksum of the SQL text an artifact decompresses to: XXH64 since manifest
+ * version 2, SHA-256 before. The stored bytes' SHA-256 already pins the text; this checksum
+ * catches a codec (or its binding) that wrote something other than what it was given, which
+ * needs no cryptographic hash, and XXH64 costs a quarter of SHA-256 on a backup's main thread.
+ */
+export type ContentDigest =
+  | { readonly size: number; readonly xxh64: string }
+  | { readonly size: number; readonly sha256: string };
+
+/** Which checksum a manifest's `content` carries. */
+export function contentChecksum(content: ContentDigest): 'xxh64' | 'sha256' {
+  return 'xxh64' in content ? 'xxh64' : 'sha256';
+}
+
+/** Whether `measured` (size and the same checksum) is what `expected` records. */
+export function sameContent(
+  measured: { readonly size: number; readonly xxh64?: string; readonly sha256?: string },
+  expected: ContentDigest,
+): boolean {
+  const [got, want] =
+    'xxh64' in expected ? [measured.xxh64, expected.xxh64] : [measured.sha256, expected.sha256];
+  return measured.size === expected.size && got !== undefined && got === want;
 }
 
 /** The manifest's record of an artifact's encryption. */

@@ -1,4 +1,4 @@
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -102,6 +102,46 @@ describe('damaged artifacts', () => {
     expect(out.error.hint).toContain('match the SHA-256 the backup recorded');
     const hash = out.checks.find((c: { check: string }) => c.check === 'sha256');
     expect(hash).toMatchObject({ ok: true, detail: expect.stringContaining('read again') });
+  });
+
+  it('checks the SQL text against the XXH64 of the manifest, and the SHA-256 of a version 1 manifest', async () => {
+    const text = execFileSync('gunzip', ['-c', join(dir, 'backups', artifact)]);
+    const xxh64 = execFileSync('xxhsum', ['-H1'], { input: text }).toString().split(' ')[0];
+    const manifest = JSON.parse(
+      readFileSync(join(dir, 'backups', `${artifact}.manifest.json`), 'utf8'),
+    );
+    expect(manifest.version).toBe(2);
+    expect(manifest.content).toEqual({ size: text.length, xxh64 });
+    // Only the manifest differs: the stored bytes match it, so verify reaches the text.
+    const withContent = (name: string, version: number, content: object): string =>
+      damaged(name, (p) =>
+        writeFileSync(`${p}.manifest.json`, JSON.stringify({ ...manifest, version, content })),
+      );
+    const verify = async (name: string) => {
+      const res = await lifeboat(['verify', name, '--json'], { cwd: dir });
+      return { code: res.code, out: JSON.parse(res.stdout) };
+    };
+    const v1 = { size: text.length, sha256: sha256(text) };
+    expect((await verify(withContent('v1.sql.gz', 1, v1))).code).toBe(0);
+
+    const differs = /^artifact "[^"]+" decompresses to different content than was backed up$/;
+    const wrongV1 = { ...v1, sha256: sha256(Buffer.from('other')) };
+    const wrongV2 = { size: text.length, xxh64: xxh64 === '0'.repeat(16) ? '1' : '0'.repeat(16) };
+    for (const [name, version, content] of [
+      ['v1-wrong.sql.gz', 1, wrongV1],
+      ['v2-wrong.sql.gz', 2, wrongV2],
+      ['v2-size.sql.gz', 2, { size: text.length + 1, xxh64 }],
+    ] as const) {
+      const { code, out } = await verify(withContent(name, version, content));
+      expect(code, name).toBe(5);
+      expect(out.error.code, name).toBe('ARTIFACT_CORRUPT');
+      expect(out.error.message, name).toMatch(differs);
+      expect(out.checks.find((c: { check: string }) => c.check === 'sha256').ok, name).toBe(true);
+    }
+
+    const { code, out } = await verify(withContent('no-sum.sql.gz', 2, { size: text.length }));
+    expect(code).toBe(5);
+    expect(out.error.code).toBe('MANIFEST_INVALID');
   });
 
   it('reports an artifact without manifest', async () => {

@@ -48,7 +48,7 @@ describe('age encryption through the CLI (SQLite, local storage)', () => {
     expect(manifest.encryption).toEqual({ format: 'age', recipients: 1, mode: 'x25519' });
     expect(manifest.compression).toBe('gzip');
     expect(manifest.pipeline.map((s: { stage: string }) => s.stage)).toEqual([
-      'sha256',
+      'xxh64',
       'size',
       'gzip',
       'age',

@@ -20,7 +20,7 @@ import { startS3Server } from '../support/s3-server.js';
 import { readAll, sha256 } from '../support/storage-bodies.js';
 import { localStorageUnderTest } from '../support/storage-local.js';
 import { bucketResidue, s3Options } from '../support/storage-s3.js';
-import { feed, sha256sum, sqlText } from './pipeline-helpers.js';
+import { feed, sha256sum, sqlText, xxhsum } from './pipeline-helpers.js';
 
 const signal = (): AbortSignal => new AbortController().signal;
 
@@ -58,9 +58,9 @@ describe('backup pipeline into storage', () => {
     const artifact = p.artifactHash();
     expect(artifact.sha256).toBe(execFileSync('sha256sum', [file]).toString().split(' ')[0]);
     expect(put).toEqual({ key: 'app/a.sql.gz', ...artifact });
-    expect(p.contentHash()).toEqual({ size: text.length, sha256: sha256sum(Buffer.from(text)) });
+    expect(p.contentHash()).toEqual({ size: text.length, xxh64: xxhsum(Buffer.from(text)) });
     expect(p.results()).toEqual([
-      { stage: 'sha256', of: 'content', sha256: p.contentHash().sha256 },
+      { stage: 'xxh64', of: 'content', xxh64: p.contentHash().xxh64 },
       { stage: 'size', of: 'content', bytes: text.length },
       {
         stage: 'gzip',
@@ -78,6 +78,7 @@ describe('backup pipeline into storage', () => {
       compression: 'gzip',
       signal: signal(),
       expected: artifact,
+      contentChecksum: 'xxh64',
     });
     expect((await readAll(reader.content)).toString()).toBe(text);
     expect(reader.result()).toEqual({ complete: true, artifact, content: p.contentHash() });
@@ -87,16 +88,16 @@ describe('backup pipeline into storage', () => {
     const storage = new MemoryStorage({ name: 'm' });
     const text = sqlText(100_000);
     const { p } = await backUp(storage, 'a.sql', text, 'none');
-    const content = { size: text.length, sha256: sha256sum(Buffer.from(text)) };
-    expect(p.contentHash()).toEqual(content);
-    expect(p.artifactHash()).toEqual(content);
-    // The artifact is hashed once (it is the content), yet the manifest keeps every entry.
+    const bytes = Buffer.from(text);
+    const artifact = { size: text.length, sha256: sha256sum(bytes) };
+    expect(p.contentHash()).toEqual({ size: text.length, xxh64: xxhsum(bytes) });
+    expect(p.artifactHash()).toEqual(artifact);
     expect(p.results()).toEqual([
-      { stage: 'sha256', of: 'content', sha256: content.sha256 },
-      { stage: 'size', of: 'content', bytes: content.size },
+      { stage: 'xxh64', of: 'content', xxh64: xxhsum(bytes) },
+      { stage: 'size', of: 'content', bytes: text.length },
       { stage: 'none', of: 'artifact' },
-      { stage: 'sha256', of: 'artifact', sha256: content.sha256 },
-      { stage: 'size', of: 'artifact', bytes: content.size },
+      { stage: 'sha256', of: 'artifact', sha256: artifact.sha256 },
+      { stage: 'size', of: 'artifact', bytes: text.length },
     ]);
     expect((await readAll(await storage.get('a.sql'))).toString()).toBe(text);
     const reader = await openArtifactReader(storage, 'a.sql', {
@@ -291,16 +292,30 @@ describe('reading artifacts', () => {
     for await (const chunk of reader.content as AsyncIterable<Buffer>) size += chunk.length;
     expect(size).toBe(text.length);
     expect(reader.result().artifact).toEqual(artifact);
-    expect(reader.result().content.sha256).toBe(sha256(Buffer.from(text)));
   });
 
-  it('skips the content hash when asked, still checking the stored bytes (restore)', async () => {
+  it('checksums the content with the algorithm asked for: version 2 XXH64, version 1 SHA-256', async () => {
+    const { inner, text } = await stored();
+    const content = async (contentChecksum: 'xxh64' | 'sha256') => {
+      const reader = await openArtifactReader(inner, 'a.sql.gz', {
+        compression: 'gzip',
+        signal: signal(),
+        contentChecksum,
+      });
+      for await (const _chunk of reader.content as AsyncIterable<Buffer>);
+      return reader.result().content;
+    };
+    const bytes = Buffer.from(text);
+    expect(await content('xxh64')).toEqual({ size: text.length, xxh64: xxhsum(bytes) });
+    expect(await content('sha256')).toEqual({ size: text.length, sha256: sha256(bytes) });
+  });
+
+  it('skips the content checksum by default, still checking the stored bytes (restore)', async () => {
     const { inner, artifact, text } = await stored();
     const reader = await openArtifactReader(inner, 'a.sql.gz', {
       compression: 'gzip',
       signal: signal(),
       expected: artifact,
-      hashContent: false,
     });
     for await (const _chunk of reader.content as AsyncIterable<Buffer>);
     expect(reader.result()).toEqual({

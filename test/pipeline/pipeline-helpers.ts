@@ -34,6 +34,11 @@ export function sha256sum(data: Buffer): string {
   return execFileSync('sha256sum', { input: data }).toString().split(' ')[0] as string;
 }
 
+/** XXH64 of a buffer, as the `xxhsum` binary (Debian `xxhash`) prints it. */
+export function xxhsum(data: Buffer): string {
+  return execFileSync('xxhsum', ['-H1'], { input: data }).toString().split(' ')[0] as string;
+}
+
 /** Writes `data` to a temp file and returns its path. */
 export function tempFile(name: string, data: Buffer): string {
   const path = join(mkdtempSync(join(tmpdir(), 'lifeboat-pipe-')), name);

@@ -49,6 +49,7 @@ describe('zstd in the pipeline', () => {
         compression: 'zstd',
         signal: signal(),
         expected: p.artifactHash(),
+        contentChecksum: 'xxh64',
       });
       expect((await readAll(reader.content)).toString()).toBe(text);
       expect(reader.result().content).toEqual(p.contentHash());
@@ -118,7 +119,7 @@ describe('compress -> encrypt in the pipeline', () => {
         text,
       );
       const stages = p.results().map((r) => r.stage);
-      expect(stages).toEqual(['sha256', 'size', 'zstd', 'age', 'sha256', 'size']);
+      expect(stages).toEqual(['xxh64', 'size', 'zstd', 'age', 'sha256', 'size']);
       expect(p.results()[3]).toEqual({
         stage: 'age',
         of: 'artifact',

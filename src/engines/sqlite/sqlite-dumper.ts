@@ -27,6 +27,7 @@ import {
 import { nameKey, selectTables } from './sqlite-selection.js';
 import { OutBuffer } from '../shared/out-buffer.js';
 import { DUMP_MARK } from './sqlite-sniff.js';
+import { fileSettingsFooter, fileSettingsHeader } from './sqlite-file-settings.js';
 
 /** Everything a dump session needs, read once inside the snapshot by `openSqliteDump`. */
 export interface DumpPlan {
@@ -60,8 +61,9 @@ export class SqliteDumpSession implements DumpSession {
   }
 
   async writeHeader(out: DumpWriter): Promise<void> {
+    const settings = this.#wholeFile() ? fileSettingsHeader(this.#plan.db) : '';
     await out.write(
-      `${DUMP_MARK} v1 (lifeboat ${LIFEBOAT_VERSION}, sqlite ${this.serverVersion})\nPRAGMA foreign_keys=OFF;\nPRAGMA ignore_check_constraints=ON;\nBEGIN TRANSACTION;\n`,
+      `${DUMP_MARK} v1 (lifeboat ${LIFEBOAT_VERSION}, sqlite ${this.serverVersion})\nPRAGMA foreign_keys=OFF;\nPRAGMA ignore_check_constraints=ON;\n${settings}BEGIN TRANSACTION;\n`,
     );
   }
 
@@ -183,7 +185,16 @@ export class SqliteDumpSession implements DumpSession {
   }
 
   async writeFooter(out: DumpWriter): Promise<void> {
-    await out.write('COMMIT;\n');
+    const settings = this.#wholeFile() ? fileSettingsFooter(this.#plan.db) : '';
+    await out.write(`COMMIT;\n${settings}`);
+  }
+
+  /**
+   * A dump of the whole file (some tables may be excluded) with its schema carries the file's
+   * own settings; one of chosen tables, or of rows into an existing schema, does not.
+   */
+  #wholeFile(): boolean {
+    return this.#plan.scope.schema && this.#plan.scope.tables === undefined;
   }
 
   async close(): Promise<void> {

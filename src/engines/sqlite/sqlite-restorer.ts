@@ -14,6 +14,7 @@ import { SqlSplitter } from './sqlite-splitter.js';
 import { StatementClassifier } from './sqlite-classifier.js';
 import { decodeStatement, type StatementKind } from './sqlite-statement.js';
 import { openTarget, removeDatabaseFiles } from './sqlite-target-db.js';
+import { FileSettings } from './sqlite-file-settings.js';
 
 const PROGRESS_EVERY = 1000;
 
@@ -23,7 +24,9 @@ const PROGRESS_EVERY = 1000;
  * that inside a transaction) and CHECK constraints ignored (rows the source kept under
  * `ignore_check_constraints` would stop the load), the dump's own BEGIN/COMMIT skipped. Any failure — bad SQL, a
  * truncated dump, an abort, `beforeCommit` throwing — rolls back, so the target is exactly as
- * before, and a target file created by this restore is removed again.
+ * before, and a target file created by this restore is removed again. The file settings a
+ * whole-database dump carries (page size, auto-vacuum, encoding, WAL) are applied around that
+ * transaction ({@link FileSettings}).
  */
 export async function restoreSqlite(
   target: ConnectionTarget,
@@ -41,11 +44,6 @@ export async function restoreSqlite(
     // The source's rows as they are, also those its CHECK constraints were ignored for.
     db.pragma('ignore_check_constraints = ON');
     try {
-      db.exec('BEGIN IMMEDIATE');
-    } catch (err) {
-      throw fromSqliteError(err, 'starting the restore of', target.database);
-    }
-    try {
       const run = new RestoreRun(db, target, options);
       await run.execute(sql);
       const tables = await run.summaries();
@@ -56,7 +54,7 @@ export async function restoreSqlite(
         throw failure(target, 'at commit', err);
       }
       committed = true;
-      return { tables, statements: run.statements };
+      return { tables, statements: run.statements, warnings: run.settle() };
     } finally {
       if (db.inTransaction) db.exec('ROLLBACK');
     }
@@ -86,10 +84,12 @@ class RestoreRun {
   #table: string | undefined;
   #began = false;
   #ended = false;
+  #transactionBegun = false;
   readonly #classifier = new StatementClassifier();
   readonly #batch: StatementBatch;
   #lastTable = '';
   #lastKey = '';
+  readonly #settings = new FileSettings();
 
   constructor(db: SqliteDb, target: ConnectionTarget, options: RestoreOptions) {
     this.#db = db;
@@ -123,6 +123,7 @@ class RestoreRun {
     }
     const rest = splitter.end();
     if (rest !== null) throw this.#truncated('it ends in the middle of a statement');
+    this.#begin();
     if (this.#began && !this.#ended) throw this.#truncated('it ends before its COMMIT');
     if (this.#mode === undefined) this.#decideMode({ kind: 'other' });
     const missing = [...(this.#requested ?? [])].filter((key) => !this.#artifactTables.has(key));
@@ -155,6 +156,13 @@ class RestoreRun {
     let sql: string | undefined;
     const decode = (): string => (sql ??= decodeStatement(bytes));
     const kind = this.#classifier.classify(bytes, decode);
+    if (kind.kind === 'file-setting') {
+      // Settings of the whole file: a restore of chosen tables leaves the target's alone.
+      if (this.#requested === undefined) this.#settings.record(kind.name, kind.value);
+      return;
+    }
+    if (kind.kind === 'foreign-keys' || kind.kind === 'check-constraints') return;
+    this.#begin();
     if (kind.kind === 'transaction') {
       if (kind.ends) this.#ended = true;
       else this.#began = true;
@@ -167,7 +175,6 @@ class RestoreRun {
         this.statements,
       );
     }
-    if (kind.kind === 'foreign-keys' || kind.kind === 'check-constraints') return;
     // SQLite creates its own tables (sqlite_sequence, ...) itself and refuses CREATE for them.
     if (kind.kind === 'create-table' && !kind.virtual && isInternal(kind.table)) return;
     if (this.#mode === undefined) this.#decideMode(kind);
@@ -198,6 +205,27 @@ class RestoreRun {
       this.#table = kind.table;
       this.#progress(true);
     } else if (this.statements % PROGRESS_EVERY === 0) this.#progress(true);
+  }
+
+  /**
+   * The restore's one transaction, begun at the first statement that is not a file setting:
+   * those a whole-database dump starts with must reach an empty file before `BEGIN IMMEDIATE`
+   * writes its first page.
+   */
+  #begin(): void {
+    if (this.#transactionBegun) return;
+    this.#transactionBegun = true;
+    try {
+      this.#settings.applyToEmptyFile(this.#db);
+      this.#db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      throw fromSqliteError(err, 'starting the restore of', this.#target.database);
+    }
+  }
+
+  /** After the commit: what the file settings still need (see {@link FileSettings.settle}). */
+  settle(): string[] {
+    return this.#settings.settle(this.#db);
   }
 
   /**

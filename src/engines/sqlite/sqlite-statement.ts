@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { isFileSetting, type FileSettingName } from './sqlite-file-settings.js';
 
 /** What a restore needs to know about one statement of a dump. */
 export type StatementKind =
@@ -12,6 +13,8 @@ export type StatementKind =
   | { readonly kind: 'check-constraints' }
   /** PRAGMA writable_schema, used around virtual tables. */
   | { readonly kind: 'writable-schema' }
+  /** `PRAGMA page_size|auto_vacuum|encoding|journal_mode = value`: a setting of the file. */
+  | { readonly kind: 'file-setting'; readonly name: FileSettingName; readonly value: string }
   /** CREATE TABLE, CREATE VIRTUAL TABLE, or `.dump`'s INSERT INTO sqlite_schema for a virtual table. */
   | { readonly kind: 'create-table'; readonly table: string; readonly virtual: boolean }
   /** CREATE INDEX / TRIGGER on `table`, CREATE VIEW (table null). */
@@ -139,6 +142,12 @@ export function classifyStatement(sql: string): StatementKind {
       if (name === 'foreign_keys') return { kind: 'foreign-keys' };
       if (name === 'ignore_check_constraints') return { kind: 'check-constraints' };
       if (name === 'writable_schema') return { kind: 'writable-schema' };
+      if (name !== undefined && isFileSetting(name)) {
+        const op = lx.next()?.text;
+        const value = lx.next();
+        if ((op === '=' || op === '(') && value !== undefined && value.type !== 'punct')
+          return { kind: 'file-setting', name, value: value.text };
+      }
       return { kind: 'other' };
     }
     case 'create':

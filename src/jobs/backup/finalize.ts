@@ -5,6 +5,7 @@ import {
   MANIFEST_SUFFIX,
   MANIFEST_VERSION,
   manifestScope,
+  type ContentDigest,
   type Manifest,
   type StageResult,
 } from '../../pipeline/manifest.js';
@@ -26,7 +27,7 @@ export interface BackupFacts {
   readonly finishedAt: Date;
   readonly tables: readonly TableSummary[];
   readonly stages: readonly StageResult[];
-  readonly content: { readonly size: number; readonly sha256: string };
+  readonly content: ContentDigest;
   readonly stored: { readonly size: number; readonly sha256: string };
   readonly source?: Readonly<Record<string, unknown>>;
 }

@@ -120,7 +120,6 @@ export async function runRestore(
         decrypt: options.decrypt,
         signal: job.signal,
         ...(manifest ? { expected: { size: manifest.size, sha256: manifest.sha256 } } : {}),
-        hashContent: false,
       });
       if (manifest) {
         const total = plan.only?.length ?? manifest.tables.length;
@@ -162,6 +161,10 @@ export async function runRestore(
         },
       });
       measuring.finish(result.tables);
+      for (const message of result.warnings ?? []) {
+        warnings.push(message);
+        ctx.events({ type: 'warning', message });
+      }
       ctx.catalog.finishOperation(opId, {
         status: 'succeeded',
         details: { target: plan.target.display, safetyBackup, tables: result.tables.length },

@@ -47,10 +47,14 @@ const manifestSchema = z.looseObject({
     .optional(),
   size: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  content: z.object({
-    size: z.number().int().nonnegative(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  }),
+  // XXH64 since version 2, SHA-256 before (see ContentDigest).
+  content: z.union([
+    z.object({ size: z.number().int().nonnegative(), xxh64: z.string().regex(/^[0-9a-f]{16}$/) }),
+    z.object({
+      size: z.number().int().nonnegative(),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    }),
+  ]),
   checksumAlgorithm: z.string(),
   tables: z.array(tableSchema),
   pipeline: z.array(z.looseObject({ stage: z.string(), of: z.enum(['content', 'artifact']) })),

@@ -4,7 +4,12 @@ import { LifeboatError, isLifeboatError, messageOf, toLifeboatError } from '../.
 import { keyRequired } from '../../pipeline/age-decrypt.js';
 import { noKeys, type DecryptKeys } from '../../pipeline/age-keys.js';
 import { openArtifactReader } from '../../pipeline/artifact-reader.js';
-import { isEncrypted, type Manifest } from '../../pipeline/manifest.js';
+import {
+  contentChecksum,
+  isEncrypted,
+  sameContent,
+  type Manifest,
+} from '../../pipeline/manifest.js';
 import type { JobContext } from '../context.js';
 import { locateArtifact, type LocatedArtifact } from '../shared/locate.js';
 import { reportingBytes } from '../shared/read-progress.js';
@@ -156,6 +161,7 @@ async function verifyLocated(
     encrypted: isEncrypted(manifest) && !sealedOnly,
     decrypt,
     signal: ctx.signal,
+    contentChecksum: sealedOnly ? undefined : contentChecksum(manifest.content),
   });
   let restored: readonly TableSummary[] | null = null;
   let restoreMs: number | null = null;
@@ -252,9 +258,7 @@ async function verifyLocated(
     ctx.events({ type: 'warning', message: `"${located.key}" is encrypted: ${detail}` });
     return { ...base, ok: true, checks, tables: [], restoreMs: null };
   }
-  const contentOk =
-    measured.content.sha256 === manifest.content.sha256 &&
-    measured.content.size === manifest.content.size;
+  const contentOk = sameContent(measured.content, manifest.content);
   checks.push({ check: 'stream', ok: contentOk, detail: `${measured.content.size} bytes of SQL` });
   if (!contentOk) {
     return fail(
