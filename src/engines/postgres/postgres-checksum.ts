@@ -43,6 +43,11 @@ export class CopyChecksum {
     return this.#sum.rows;
   }
 
+  /** The sum v2 row hashes go into, for `copyRows` to add whole reads of rows at once. */
+  get murmurSum(): HashSum128 | undefined {
+    return this.#v2 ? this.#sum : undefined;
+  }
+
   /** Adds one row: a COPY line without its newline. */
   addLine(line: Uint8Array): void {
     this.addRange(line, 0, line.length);

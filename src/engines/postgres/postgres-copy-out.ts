@@ -1,9 +1,19 @@
 import type { Connection, Submittable } from 'pg';
 import type { Duplex } from 'node:stream';
 import { LifeboatError } from '../../errors/index.js';
+import type { HashSum128 } from '../shared/row-hash.js';
+import { copyRows } from './postgres-copy-rows.js';
 
-/** Called for every row: the COPY line `data[start..end)`, without its newline. */
-export type RowRange = (data: Buffer, start: number, end: number) => void;
+/** Where a COPY's rows go (a CopyChecksum). */
+export interface RowSink {
+  /** Takes one row: the COPY line `data[start..end)`, without its newline. */
+  addRange(data: Buffer, start: number, end: number): void;
+  /**
+   * When set, rows are MurmurHash3-summed into it a socket read at a time by {@link copyRows}
+   * instead, and `addRange` only gets the rows a read cut in two.
+   */
+  readonly murmurSum?: HashSum128 | undefined;
+}
 
 // Backend message types met during COPY OUT (protocol 3, "Message Formats").
 const COPY_DATA = 0x64; // d
@@ -22,9 +32,10 @@ export type CopyBytes = Buffer | null;
  *
  * PostgreSQL sends every row as one CopyData message, so the rows are known from the message
  * framing alone: no scan for newlines, and no Buffer per row. Each socket read is parsed in
- * place: the rows are handed to `onRow` as byte ranges of the read's own buffer, then the
+ * place: the rows go to the sink as byte ranges of the read's own buffer (for the v2
+ * checksum, whole runs of rows at once through {@link copyRows}, in WebAssembly), and the
  * CopyData bodies are moved down over the 5-byte message headers, so the COPY text of a read
- * is one subarray of it, never a copy. The output is the byte stream of the bodies, whatever
+ * is one subarray of it. The output is the byte stream of the bodies, whatever
  * the row boundaries: a row cut by the end of a read goes on as its first bytes at the end of
  * this read's text and its last bytes at the start of the next one's. Only for its checksum
  * is such a row also collected in a buffer of its own (pg-copy-streams makes a slice per row
@@ -40,7 +51,7 @@ export type CopyBytes = Buffer | null;
  */
 export class CopyOutQuery implements Submittable {
   readonly #text: string;
-  readonly #onRow: RowRange;
+  readonly #sink: RowSink;
   #stream: Duplex | null = null;
   #pgOnData: ((chunk: Buffer) => void) | null = null;
   #wake: (() => void) | null = null;
@@ -77,9 +88,9 @@ export class CopyOutQuery implements Submittable {
   /** Whether {@link read} returns the COPY bytes; a measuring pass only needs the rows. */
   readonly #keepBytes: boolean;
 
-  constructor(text: string, onRow: RowRange, keepBytes = true) {
+  constructor(text: string, sink: RowSink, keepBytes = true) {
     this.#text = text;
-    this.#onRow = onRow;
+    this.#sink = sink;
     this.#keepBytes = keepBytes;
   }
 
@@ -188,7 +199,17 @@ export class CopyOutQuery implements Submittable {
       if (keep && this.#bodyType === COPY_DATA) w = p;
     }
     const end = chunk.length;
+    const bulk = this.#sink.murmurSum;
     while (p < end) {
+      if (bulk !== undefined) {
+        // The run of whole rows from here, at once; the loop below takes what stopped it.
+        const run = copyRows(chunk, p, end, keep, w, bulk);
+        this.rows += run.rows;
+        p += run.consumed;
+        w += run.written;
+        if (run.badRow) throw noNewline();
+        if (p >= end) break;
+      }
       if (end - p < 5) {
         this.#headerCarry = Buffer.from(chunk.subarray(p));
         break;
@@ -253,13 +274,9 @@ export class CopyOutQuery implements Submittable {
   }
 
   #addRow(data: Buffer, start: number, end: number): void {
-    if (end === start || data[end - 1] !== NEWLINE) {
-      throw new LifeboatError('DB_ERROR', 'the server sent a COPY row without its newline', {
-        hint: 'retry the backup; if it persists, check the server log',
-      });
-    }
+    if (end === start || data[end - 1] !== NEWLINE) throw noNewline();
     this.rows++;
-    this.#onRow(data, start, end - 1);
+    this.#sink.addRange(data, start, end - 1);
   }
 
   /** Gives the connection back to pg, with the bytes after the COPY data. */
@@ -281,6 +298,12 @@ export class CopyOutQuery implements Submittable {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function noNewline(): LifeboatError {
+  return new LifeboatError('DB_ERROR', 'the server sent a COPY row without its newline', {
+    hint: 'retry the backup; if it persists, check the server log',
+  });
+}
 
 function notCopyOut(): LifeboatError {
   return new LifeboatError('INTERNAL', 'a COPY TO STDOUT statement got another kind of reply');

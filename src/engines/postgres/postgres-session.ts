@@ -42,11 +42,7 @@ export async function copyOut(
   algorithm: ChecksumAlgorithm = CHECKSUM_ALGORITHM,
 ): Promise<CopyChecksum> {
   const checksum = new CopyChecksum(algorithm);
-  const query = new CopyOutQuery(
-    copySql,
-    (data, start, end) => checksum.addRange(data, start, end),
-    out !== undefined,
-  );
+  const query = new CopyOutQuery(copySql, checksum, out !== undefined);
   client.query(query);
   let parts: Buffer[] = [];
   let size = 0;

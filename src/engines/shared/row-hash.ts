@@ -150,6 +150,11 @@ export class HashSum128 {
 
   /** Adds one row's hash, given as four words, the first the most significant. */
   add(w0: number, w1: number, w2: number, w3: number): void {
+    this.addSum(w0, w1, w2, w3, 1);
+  }
+
+  /** Adds the sum of `rows` rows' hashes, given as four words as in {@link add}. */
+  addSum(w0: number, w1: number, w2: number, w3: number, rows: number): void {
     const limbs = this.#limbs;
     let sum = (limbs[3] as number) + (w3 >>> 0);
     limbs[3] = sum >>> 0;
@@ -159,7 +164,7 @@ export class HashSum128 {
     limbs[1] = sum >>> 0;
     sum = (limbs[0] as number) + (w0 >>> 0) + (sum > 0xffffffff ? 1 : 0);
     limbs[0] = sum >>> 0;
-    this.rows++;
+    this.rows += rows;
   }
 
   /** `<algorithm>:<32 hex digits>`. */
