@@ -118,7 +118,8 @@ export async function once(name, script, cwd) {
 export const benchRuns = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 
 /**
- * Times every case of `cases` (`[{ name, script }]`) `runs` times, in rounds (a, b, c, a, b,
+ * Times every case of `cases` (`[{ name, script, before? }]`; `before()` runs untimed before
+ * each run) `runs` times, in rounds (a, b, c, a, b,
  * c, …) so that a machine that speeds up or slows down during the benchmark moves every case
  * alike. Resolves to one result per case, in order: the median time with its CPU, the largest
  * RSS of any run, the stdout of the last run, and every run's seconds (`samples`).
@@ -127,6 +128,7 @@ export async function rounds(cases, runs, cwd) {
   const all = cases.map(() => []);
   for (let round = 0; round < runs; round++) {
     for (const [i, c] of cases.entries()) {
+      c.before?.();
       all[i].push(await once(runs > 1 ? `${c.name} (run ${round + 1})` : c.name, c.script, cwd));
     }
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // PostgreSQL benchmark: lifeboat's built CLI against pg_dump/psql on the shared `bench` dataset
 // (../shared/bench/make-datasets.sh, ~1.3 GB), every ratio from this one run as issues 3 and 5
-// ask: the backup cases as medians of BENCH_RUNS (default 3) interleaved runs, restores once.
+// ask: the backup cases and the restores as medians of BENCH_RUNS (default 3) interleaved runs.
 // Run with `npm run bench -- pg` (builds dist/ first). Not part of `npm test`.
 // Env: PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), BENCH_DB (bench), BENCH_DATA (where
 // the generator keeps its TSV files, /tmp/lifeboat-bench), BENCH_DIR (work directory, default a
@@ -14,7 +14,6 @@ import {
   gib,
   lb,
   benchRuns,
-  once,
   printTable,
   q,
   rounds,
@@ -55,8 +54,6 @@ function ensureDataset() {
     env: { ...env, BENCH_DATA: process.env.BENCH_DATA ?? '/tmp/lifeboat-bench' },
   });
 }
-
-const run = (name, script) => once(name, script, dir);
 
 ensureDataset();
 dropScratch();
@@ -109,20 +106,32 @@ try {
   const gzipArtifact = artifactOf(lbGzip);
 
   sh(`gzip -dc pgdump.sql.gz > pgdump.sql`, { cwd: dir });
-  psql(`CREATE DATABASE "${scratch.psql}" TEMPLATE template0 ENCODING 'UTF8'`);
-  // Each restore starts with the server's dirty buffers written out, so neither pays for the
-  // checkpoint of what ran before it.
-  psql('CHECKPOINT');
-  const psqlRestore = await run(
-    'psql -1 -f dump.sql',
-    `psql -X -q -1 -v ON_ERROR_STOP=1 ${conn} -d ${q(scratch.psql)} -f pgdump.sql > /dev/null`,
-  );
-  psql('CHECKPOINT');
-  const lbRestore = await run(
-    'lifeboat restore (gzip artifact)',
-    lb(
-      `restore ${q(gzipArtifact.file)} --to ${q(url(scratch.lifeboat))} --force --no-safety-backup`,
-    ),
+  // Restores too run in interleaved rounds, each into a new database and after a CHECKPOINT,
+  // so that neither pays for the checkpoint of what ran before it; one run moved by ±10%.
+  const [psqlRestore, lbRestore] = await rounds(
+    [
+      {
+        name: 'psql -1 -f dump.sql',
+        before: () => {
+          psql(`DROP DATABASE IF EXISTS "${scratch.psql}" WITH (FORCE)`);
+          psql(`CREATE DATABASE "${scratch.psql}" TEMPLATE template0 ENCODING 'UTF8'`);
+          psql('CHECKPOINT');
+        },
+        script: `psql -X -q -1 -v ON_ERROR_STOP=1 ${conn} -d ${q(scratch.psql)} -f pgdump.sql > /dev/null`,
+      },
+      {
+        name: 'lifeboat restore (gzip artifact)',
+        before: () => {
+          psql(`DROP DATABASE IF EXISTS "${scratch.lifeboat}" WITH (FORCE)`);
+          psql('CHECKPOINT');
+        },
+        script: lb(
+          `restore ${q(gzipArtifact.file)} --to ${q(url(scratch.lifeboat))} --force --no-safety-backup`,
+        ),
+      },
+    ],
+    benchRuns,
+    dir,
   );
 
   const content = gzipArtifact.json.size;
@@ -132,7 +141,7 @@ try {
   printTable(
     `PostgreSQL benchmark: PostgreSQL ${version}, database "${db}" ${gib(Number(dbBytes))} ` +
       `(${gib(Number(tableBytes))} table data, ~${rowEstimate} rows), pg_dump SQL ${gib(sqlBytes)}, ` +
-      `lifeboat gzip artifact ${gib(content)}; backups: median (min–max) of ${benchRuns} interleaved runs, restores: one run each; node ${process.version}; ` +
+      `lifeboat gzip artifact ${gib(content)}; backups and restores: median (min–max) of ${benchRuns} interleaved runs; node ${process.version}; ` +
       `peak RSS by ${rssMethod}. Speed-up = reference time / lifeboat time.`,
     [
       {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyRows } from '../../src/engines/postgres/postgres-copy-rows.js';
+import { copyLines, copyRows } from '../../src/engines/postgres/postgres-copy-rows.js';
 import { HashSum128, murmur3x86_128 } from '../../src/engines/shared/row-hash.js';
 import { compileCopyRows } from '../../scripts/wasm-compile.mjs';
 
@@ -116,5 +116,38 @@ describe('copy-rows WebAssembly module', () => {
     expect(got).toMatchObject({ consumed: good.length, rows: 1, badRow: true });
     const empty = run(Buffer.from([0x64, 0, 0, 0, 4]));
     expect(empty).toMatchObject({ consumed: 0, rows: 0, badRow: true });
+  });
+
+  it('hashes the newline-ended lines of a COPY block as the JavaScript path does, CRLF ends too', () => {
+    const lineArb = fc.tuple(rowArb, fc.boolean()).map(([row, crlf]) => ({ row, crlf }));
+    fc.assert(
+      fc.property(
+        fc.array(lineArb, { maxLength: 60, size: 'medium' }),
+        fc.nat(),
+        (lines, cutAt) => {
+          // A CR inside a value is written \r by COPY; only a line's end may carry one.
+          const rows = lines.map(({ row }) => row.map((b) => (b === 0x0d ? 0x5c : b)));
+          const text = Buffer.concat(
+            rows.flatMap((row, i) => [row, Buffer.from(lines[i]?.crlf ? '\r\n' : '\n')]),
+          );
+          const cut = cutAt % (text.length + 1);
+          const sum = new HashSum128();
+          const consumed = copyLines(Buffer.concat([Buffer.from('xx'), text]), 2, cut + 2, sum);
+          const whole = text.subarray(0, cut).lastIndexOf(0x0a) + 1;
+          expect(consumed).toBe(whole);
+          const taken = text.subarray(0, whole).filter((b) => b === 0x0a).length;
+          expect(`${sum.format('v2')} ${sum.rows}`).toBe(reference(rows.slice(0, taken)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('takes an empty line at the very start of its memory (no read before it)', () => {
+    const sum = new HashSum128();
+    expect(copyLines(Buffer.from('\n\r\nab\n'), 0, 6, sum)).toBe(6);
+    expect(`${sum.format('v2')} ${sum.rows}`).toBe(
+      reference([Buffer.alloc(0), Buffer.alloc(0), Buffer.from('ab')]),
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { CopyChecksum, type ChecksumAlgorithm } from './postgres-checksum.js';
+import { copyLines } from './postgres-copy-rows.js';
 
 const NL = 10;
 const CR = 13;
@@ -8,7 +9,8 @@ const CR = 13;
  * backup measured are the very lines it wrote, so the lines loaded can be checked against the
  * manifest without reading the table back. Lines are hashed without their newline (and without
  * the `\r` of a CRLF line end, which COPY's text format accepts and never produces: a carriage
- * return in a value is written `\r`). A line cut between two chunks is collected first.
+ * return in a value is written `\r`). A line cut between two chunks is collected first. The
+ * v2 checksum hashes a chunk's whole lines at once in WebAssembly ({@link copyLines}).
  */
 export class CopyLines {
   readonly checksum: CopyChecksum;
@@ -39,9 +41,14 @@ export class CopyLines {
       this.#add(line, 0, line.length);
       start = nl + 1;
     }
-    for (let nl = data.indexOf(NL, start); nl >= 0; nl = data.indexOf(NL, start)) {
-      this.#add(data, start, nl);
-      start = nl + 1;
+    const bulk = this.checksum.murmurSum;
+    if (bulk !== undefined) {
+      start += copyLines(data, start, data.length, bulk);
+    } else {
+      for (let nl = data.indexOf(NL, start); nl >= 0; nl = data.indexOf(NL, start)) {
+        this.#add(data, start, nl);
+        start = nl + 1;
+      }
     }
     if (start < data.length) this.#carry = Buffer.from(data.subarray(start));
   }

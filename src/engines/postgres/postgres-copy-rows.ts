@@ -8,6 +8,7 @@ interface WasmGlobal<T> {
 interface CopyRowsExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   rows(p: number, end: number, out: number, keep: number): number;
+  lines(p: number, end: number): number;
   readonly sumHi: WasmGlobal<bigint>;
   readonly sumLo: WasmGlobal<bigint>;
   readonly rowCount: WasmGlobal<number>;
@@ -56,26 +57,47 @@ export function copyRows(
   dest: number,
   sum: HashSum128,
 ): CopyRowsResult {
+  load(chunk, start, end);
+  const consumed = wasm.rows(0, end - start, 0, keep ? 1 : 0);
+  const written = wasm.out.value;
+  if (keep && written > 0) chunk.set(memory.subarray(0, written), dest);
+  return { consumed, written, rows: addSum(sum), badRow: wasm.bad.value === 1 };
+}
+
+/**
+ * Hashes the newline-ended lines of `data[start, end)` (without the newline, and without the
+ * CR of a CRLF end) into `sum` as {@link copyRows} hashes rows; returns how many bytes that
+ * took, up to the last newline: the rest is a line the next chunk ends.
+ */
+export function copyLines(data: Buffer, start: number, end: number, sum: HashSum128): number {
+  load(data, start, end);
+  const consumed = wasm.lines(0, end - start);
+  addSum(sum);
+  return consumed;
+}
+
+/** Copies `data[start, end)` to the start of the module's memory, growing it when needed. */
+function load(data: Buffer, start: number, end: number): void {
   const length = end - start;
   if (length + SLACK > memory.length) {
     wasm.memory.grow(Math.ceil((length + SLACK - memory.length) / PAGE));
     memory = new Uint8Array(wasm.memory.buffer);
   }
-  memory.set(chunk.subarray(start, end), 0);
-  const consumed = wasm.rows(0, length, 0, keep ? 1 : 0);
-  const written = wasm.out.value;
-  if (keep && written > 0) chunk.set(memory.subarray(0, written), dest);
+  memory.set(data.subarray(start, end), 0);
+}
+
+/** Adds the last call's sum to `sum`; returns its row count. */
+function addSum(sum: HashSum128): number {
   const rows = wasm.rowCount.value;
-  if (rows > 0) {
-    const hi = wasm.sumHi.value;
-    const lo = wasm.sumLo.value;
-    sum.addSum(
-      Number(BigInt.asUintN(32, hi >> 32n)),
-      Number(BigInt.asUintN(32, hi)),
-      Number(BigInt.asUintN(32, lo >> 32n)),
-      Number(BigInt.asUintN(32, lo)),
-      rows,
-    );
-  }
-  return { consumed, written, rows, badRow: wasm.bad.value === 1 };
+  if (rows === 0) return 0;
+  const hi = wasm.sumHi.value;
+  const lo = wasm.sumLo.value;
+  sum.addSum(
+    Number(BigInt.asUintN(32, hi >> 32n)),
+    Number(BigInt.asUintN(32, hi)),
+    Number(BigInt.asUintN(32, lo >> 32n)),
+    Number(BigInt.asUintN(32, lo)),
+    rows,
+  );
+  return rows;
 }

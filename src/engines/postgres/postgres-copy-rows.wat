@@ -1,8 +1,9 @@
-;; The hot loop of a PostgreSQL backup, in WebAssembly: the CopyData messages of one socket
-;; read are parsed, each row is hashed with MurmurHash3_x86_128 (seed 0, as row-hash.ts, the
-;; lifeboat-postgres-v2 checksum) and the hashes are summed modulo 2^128, and the row bytes are
-;; moved down over the message headers. The same work in JavaScript took three times as long:
-;; a DataView call per word, bounds checks, a call and a copyWithin per row.
+;; The hot loops of a PostgreSQL backup and restore, in WebAssembly. `rows`: the CopyData
+;; messages of one socket read are parsed, each row is hashed with MurmurHash3_x86_128 (seed 0,
+;; as row-hash.ts, the lifeboat-postgres-v2 checksum), the hashes are summed modulo 2^128, and
+;; the row bytes are moved down over the message headers. `lines`: the same checksum of the
+;; newline-ended lines of a COPY block as a restore sends them. The same work in JavaScript took
+;; three times as long: a DataView call per word, bounds checks, a call and a copy per row.
 ;;
 ;; Source of postgres-copy-rows-wasm.ts: `node scripts/build-wasm.mjs` writes it, and a test
 ;; checks that it is this file's compilation.
@@ -143,5 +144,53 @@
         (local.set $p (local.get $e))
         (br $next)))
     (global.set $out (local.get $out))
+    (local.get $p))
+;; Position of the first newline in [q, end), or end: eight bytes at a time (a zero byte
+  ;; of x ^ 0x0a.. is a newline; the lowest flagged byte of the borrow trick is always a true one).
+  (func $newline (param $q i32) (param $end i32) (result i32)
+    (local $x i64)
+    (block $bytes
+      (loop $words
+        (br_if $bytes (i32.gt_u (i32.add (local.get $q) (i32.const 8)) (local.get $end)))
+        (local.set $x (i64.xor (i64.load (local.get $q)) (i64.const 0x0a0a0a0a0a0a0a0a)))
+        (local.set $x (i64.and
+          (i64.and (i64.sub (local.get $x) (i64.const 0x0101010101010101))
+                   (i64.xor (local.get $x) (i64.const -1)))
+          (i64.const 0x8080808080808080)))
+        (if (i64.ne (local.get $x) (i64.const 0))
+          (then (return (i32.add (local.get $q)
+            (i32.wrap_i64 (i64.shr_u (i64.ctz (local.get $x)) (i64.const 3)))))))
+        (local.set $q (i32.add (local.get $q) (i32.const 8)))
+        (br $words)))
+    (block $none
+      (loop $byte
+        (br_if $none (i32.ge_u (local.get $q) (local.get $end)))
+        (if (i32.eq (i32.load8_u (local.get $q)) (i32.const 0x0a)) (then (return (local.get $q))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $byte)))
+    (local.get $end))
+
+  ;; Hashes every newline-ended line in [p, end) without its newline (and without the \r of a
+  ;; CRLF end) into the sum; returns where the last such line ends (the rest is a cut line).
+  ;; Resets the sum and the row count first.
+  (func (export "lines") (param $p i32) (param $end i32) (result i32)
+    (local $nl i32) (local $len i32)
+    (global.set $sumHi (i64.const 0))
+    (global.set $sumLo (i64.const 0))
+    (global.set $rows (i32.const 0))
+    (block $stop
+      (loop $next
+        (local.set $nl (call $newline (local.get $p) (local.get $end)))
+        (br_if $stop (i32.ge_u (local.get $nl) (local.get $end)))
+        (local.set $len (i32.sub (local.get $nl) (local.get $p)))
+        ;; Two ifs: i32.and would load the byte before an empty line at the start of memory.
+        (if (local.get $len)
+          (then
+            (if (i32.eq (i32.load8_u (i32.sub (local.get $nl) (i32.const 1))) (i32.const 0x0d))
+              (then (local.set $len (i32.sub (local.get $len) (i32.const 1)))))))
+        (call $hash (local.get $p) (local.get $len))
+        (global.set $rows (i32.add (global.get $rows) (i32.const 1)))
+        (local.set $p (i32.add (local.get $nl) (i32.const 1)))
+        (br $next)))
     (local.get $p))
 )
