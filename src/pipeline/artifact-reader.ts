@@ -75,7 +75,7 @@ export async function openArtifactReader(
   const artifactSize = new SizeStage('artifact');
   const check = expectationCheck(key, options.expected, () => ({
     size: artifactSize.bytes,
-    sha256: artifactSha.sha256,
+    sha256: artifactSha.digest,
   }));
   const decompressor = codec.createDecompressor();
   const contentHash = options.contentChecksum
@@ -113,7 +113,7 @@ export async function openArtifactReader(
     content: linked.output,
     result: () => ({
       complete: contentSize.complete,
-      artifact: { size: artifactSize.bytes, sha256: artifactSha.sha256SoFar },
+      artifact: { size: artifactSize.bytes, sha256: artifactSha.digestSoFar },
       content: {
         size: contentSize.bytes,
         ...(contentHash ? { [contentHash.algorithm]: contentHash.digestSoFar } : {}),

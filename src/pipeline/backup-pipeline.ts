@@ -75,7 +75,7 @@ export function buildBackupPipeline(options: BackupPipelineOptions): BackupPipel
     contentHash: () => ({ size: contentSize.bytes, xxh64: contentHash.digest }),
     artifactHash: () => {
       if (!artifactSize.complete) throw shortArtifact(artifactSize.bytes);
-      return { size: artifactSize.bytes, sha256: artifactSha.sha256 };
+      return { size: artifactSize.bytes, sha256: artifactSha.digest };
     },
     done: linked.done,
     flow: [

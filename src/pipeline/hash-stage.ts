@@ -8,7 +8,7 @@ import type { Stage } from './stage.js';
 /**
  * The checksums a pipeline stage can compute: SHA-256 for the stored bytes, which the
  * manifest pins (and `sha256sum` checks), and XXH64 for the SQL text those bytes decompress
- * to (older manifests carry its SHA-256; {@link contentChecksum}).
+ * to (older manifests carry its SHA-256; `contentChecksum` in manifest.ts).
  */
 export type DigestAlgorithm = 'sha256' | 'xxh64';
 
@@ -18,8 +18,8 @@ interface Hasher {
   peek(): string;
 }
 
-// One instance for the process: compiling the 2 KB module costs less than a millisecond, and
-// each hash keeps its own state outside it.
+// One instance for the process, made when the pipeline is first imported (~1 ms to compile the
+// 2 KB module); each hash keeps its own state outside it.
 const xxh = await xxhash();
 
 function sha256Hasher(): Hasher {
@@ -89,17 +89,9 @@ export class DigestStage extends Transform implements Stage {
   }
 }
 
-/** A {@link DigestStage} computing SHA-256, with the digest under its own name. */
+/** A {@link DigestStage} computing SHA-256. */
 export class Sha256Stage extends DigestStage {
   constructor(of: StageResult['of']) {
     super('sha256', of);
-  }
-
-  get sha256(): string {
-    return this.digest;
-  }
-
-  get sha256SoFar(): string {
-    return this.digestSoFar;
   }
 }

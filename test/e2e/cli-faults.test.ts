@@ -126,7 +126,7 @@ describe('damaged artifacts', () => {
 
     const differs = /^artifact "[^"]+" decompresses to different content than was backed up$/;
     const wrongV1 = { ...v1, sha256: sha256(Buffer.from('other')) };
-    const wrongV2 = { size: text.length, xxh64: xxh64 === '0'.repeat(16) ? '1' : '0'.repeat(16) };
+    const wrongV2 = { size: text.length, xxh64: (xxh64 === '0'.repeat(16) ? '1' : '0').repeat(16) };
     for (const [name, version, content] of [
       ['v1-wrong.sql.gz', 1, wrongV1],
       ['v2-wrong.sql.gz', 2, wrongV2],

@@ -35,7 +35,7 @@
           (i32.sub (i32.shl (i32.const 1) (i32.shl (local.get $n) (i32.const 3))) (i32.const 1))))))
 
   ;; MurmurHash3_x86_128 of [p, p+len), seed 0; adds h1·2^96 + h2·2^64 + h3·2^32 + h4 to the sum.
-  (func $hash (export "hash") (param $p i32) (param $len i32)
+  (func $hash (param $p i32) (param $len i32)
     (local $h1 i32) (local $h2 i32) (local $h3 i32) (local $h4 i32)
     (local $k1 i32) (local $k2 i32) (local $k3 i32) (local $k4 i32)
     (local $end i32) (local $tail i32) (local $lo i64) (local $hi i64) (local $sum i64)

@@ -101,10 +101,12 @@ export class FileSettings {
    */
   settle(db: SqliteDb): string[] {
     const warnings: string[] = [];
-    const pageSize = this.#pageSize ?? Number(read(db, 'page_size'));
-    const autoVacuum = this.#autoVacuum ?? Number(read(db, 'auto_vacuum'));
-    const pageDiffers = Number(read(db, 'page_size')) !== pageSize;
-    if (pageDiffers || Number(read(db, 'auto_vacuum')) !== autoVacuum) {
+    const currentPageSize = Number(read(db, 'page_size'));
+    const currentAutoVacuum = Number(read(db, 'auto_vacuum'));
+    const pageSize = this.#pageSize ?? currentPageSize;
+    const autoVacuum = this.#autoVacuum ?? currentAutoVacuum;
+    const pageDiffers = currentPageSize !== pageSize;
+    if (pageDiffers || currentAutoVacuum !== autoVacuum) {
       const wanted = `page_size ${pageSize}, auto_vacuum ${AUTO_VACUUM[autoVacuum] ?? autoVacuum}`;
       try {
         // VACUUM keeps the page size of a WAL file; it takes a rollback journal to change it.
